@@ -1,0 +1,93 @@
+"""The Cluster interface every scenario module uses; one implementation (kube.py) talks to any API server.
+
+Every object the run creates carries RUN_LABEL=<run id>, so teardown deletes exactly what the run made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "ProxyResponse", "Manifest"]
+
+RUN_LABEL = "meshscale.io/run-id"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+Manifest = dict[str, Any]
+
+
+class ClusterError(RuntimeError):
+    """A non-transient API failure, worded as one line for the user (verb, object, reason)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyResponse:
+    """What the API server's pod proxy returned: the pod's own HTTP status and body."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+class Cluster(Protocol):
+    """Verbs the scenarios need, shaped like lightkube's; all go through the Kubernetes API."""
+
+    name: str
+    kind: str  # "sim", "kind" or "existing"
+    run_id: str
+    kubeconfig: str
+
+    def apply(self, manifests: Iterable[Manifest], *, wave_size: int | None = None) -> list[Manifest]:
+        """Create or update objects (labelled with the run id), in waves under the client-side rate limit."""
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Manifest | None: ...
+
+    def list(
+        self, api_version: str, kind: str, namespace: str | None = None, labels: str | None = None
+    ) -> list[Manifest]: ...
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None: ...
+
+    def delete_run_objects(self, timeout_s: float = 300) -> int:
+        """Delete every object carrying this run's label (and nothing else); return how many."""
+
+    def wait_for(
+        self,
+        api_version: str,
+        kind: str,
+        predicate: Callable[[Manifest], bool],
+        *,
+        name: str | None = None,
+        namespace: str | None = None,
+        labels: str | None = None,
+        timeout_s: float,
+        what: str,
+    ) -> Manifest:
+        """Watch (never poll) until one object satisfies predicate; ClusterError naming `what` on timeout."""
+
+    def wait_deployments_available(
+        self, namespaces: Iterable[str], timeout_s: float, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Watch Deployment status across namespaces until all are Available with all replicas ready."""
+
+    def scale(self, kind: str, name: str, namespace: str, replicas: int) -> None: ...
+
+    def label(
+        self, api_version: str, kind: str, name: str, labels: Mapping[str, str | None], namespace: str | None = None
+    ) -> None: ...
+
+    def logs(self, pod: str, namespace: str, container: str | None = None) -> str: ...
+
+    def proxy_get(self, pod: str, namespace: str, port: int, path: str) -> ProxyResponse: ...
+
+    def proxy_post(self, pod: str, namespace: str, port: int, path: str, body: bytes) -> ProxyResponse: ...
+
+    def server_version(self) -> str: ...
+
+    def close(self) -> None: ...

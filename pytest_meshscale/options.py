@@ -1,0 +1,164 @@
+"""Command-line options, ini keys and environment variables, resolved option > env > ini > default.
+
+The table below is the single source: pytest's option group, ini keys, env names, the report header and
+the validation all come from it, so adding a setting is one row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .model import Profile, ProfileError
+from .profile_files import PROFILE_NAMES, load_profile
+from .sim.faults import FAULTS_ENV, FaultError, parse_faults
+
+__all__ = ["MESHES", "OPTIONS", "Settings", "add_options", "resolve_settings"]
+
+MESHES = ("istio-ambient", "cilium", "baseline")
+CLUSTERS = ("sim", "kind", "existing")
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # dest; flag is --<name with - >, ini key meshscale_<name>, env MESHSCALE_<NAME>
+    flag: str
+    default: str
+    help: str
+    is_bool: bool = False
+    repeatable: bool = False
+
+    @property
+    def ini(self) -> str:
+        return "meshscale_" + self.name
+
+    @property
+    def env(self) -> str:
+        return FAULTS_ENV if self.name == "sim_fault" else "MESHSCALE_" + self.name.upper()
+
+
+OPTIONS = (
+    Option("mesh", "--mesh", "all", f"meshes to test: {', '.join(MESHES)}, a comma list, or all"),
+    Option("scale", "--scale", "smoke", f"scale profile: {', '.join(PROFILE_NAMES)}, or a path to a profile YAML"),
+    Option("cluster", "--mesh-cluster", "sim", f"where to run: {', '.join(CLUSTERS)}"),
+    Option("context", "--mesh-context", "", "kubeconfig context of an existing cluster"),
+    Option("kubeconfig", "--mesh-kubeconfig", "", "kubeconfig file of an existing cluster"),
+    Option("keep", "--mesh-keep", "false", "keep what the run created (objects, sim, kind cluster)", is_bool=True),
+    Option("results_dir", "--mesh-results-dir", "meshscale-results", "where Score JSON and artefacts go"),
+    Option("sim_fault", "--mesh-sim-fault", "", "inject a fault into started sims: NAME[=VALUE]", repeatable=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs to know, fixed once at configure time."""
+
+    meshes: tuple[str, ...]
+    scale: str
+    profile: Profile
+    cluster: str
+    context: str
+    kubeconfig: str
+    keep: bool
+    results_dir: Path
+    faults: tuple[str, ...]
+    sources: dict[str, str]
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("meshscale", "service mesh comparison at scale (pytest-meshscale)")
+    for opt in OPTIONS:
+        help_ = f"{opt.help} (env {opt.env}, ini {opt.ini}; default {opt.default or 'none'})"
+        if opt.is_bool:
+            group.addoption(opt.flag, action="store_true", default=None, dest=f"meshscale_{opt.name}", help=help_)
+        elif opt.repeatable:
+            group.addoption(opt.flag, action="append", default=None, dest=f"meshscale_{opt.name}", metavar="NAME[=VALUE]", help=help_)
+        else:
+            group.addoption(opt.flag, action="store", default=None, dest=f"meshscale_{opt.name}", metavar=opt.name.upper(), help=help_)
+        parser.addini(opt.ini, help=opt.help, default="")
+
+
+def _raw(config: pytest.Config, opt: Option) -> tuple[str, str]:
+    """The value and where it came from, following option > env > ini > default."""
+    given = config.getoption(f"meshscale_{opt.name}")
+    if given is not None:
+        return (",".join(given) if opt.repeatable else ("true" if given is True else str(given))), "option"
+    if os.environ.get(opt.env, ""):
+        return os.environ[opt.env], "env"
+    ini = str(config.getini(opt.ini) or "").strip()
+    if ini:
+        return ini, "ini"
+    return opt.default, "default"
+
+
+def _usage(flag: str, value: str, accepted: str) -> pytest.UsageError:
+    return pytest.UsageError(f"{flag}: bad value {value!r}; accepted: {accepted}")
+
+
+def _meshes(value: str) -> tuple[str, ...]:
+    names = MESHES if value.strip() == "all" else tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [n for n in names if n not in MESHES]
+    if bad or not names:
+        raise _usage("--mesh", value, f"{', '.join(MESHES)}, a comma list of them, or all")
+    return tuple(dict.fromkeys(names))
+
+
+def _bool(flag: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+        raise _usage(flag, value, "true or false")
+    return lowered in ("1", "true", "yes", "on")
+
+
+def _checked(flag: str, value: str, parse: Callable[[str], object]) -> object:
+    try:
+        return parse(value)
+    except (ProfileError, FaultError) as exc:
+        raise pytest.UsageError(f"{flag}: {exc}") from None
+
+
+def resolve_settings(config: pytest.Config) -> Settings:
+    raw = {opt.name: _raw(config, opt) for opt in OPTIONS}
+    value = {name: v for name, (v, _) in raw.items()}
+    meshes = _meshes(value["mesh"])
+    if value["cluster"] not in CLUSTERS:
+        raise _usage("--mesh-cluster", value["cluster"], ", ".join(CLUSTERS))
+    if value["cluster"] == "existing" and len(meshes) > 1:
+        raise _usage("--mesh", value["mesh"], "exactly one mesh with --mesh-cluster=existing (one cluster runs one mesh)")
+    faults = tuple(f.strip() for f in value["sim_fault"].split(",") if f.strip())
+    _checked("--mesh-sim-fault", value["sim_fault"], lambda _: parse_faults(faults, env=False))
+    profile = _checked("--scale", value["scale"], load_profile)
+    assert isinstance(profile, Profile)
+    return Settings(
+        meshes=meshes,
+        scale=profile.name,
+        profile=profile,
+        cluster=value["cluster"],
+        context=value["context"],
+        kubeconfig=value["kubeconfig"],
+        keep=_bool("--mesh-keep", value["keep"]),
+        results_dir=Path(value["results_dir"]),
+        faults=faults,
+        sources={name: src for name, (_, src) in raw.items()},
+    )
+
+
+def header_lines(settings: Settings) -> list[str]:
+    src = settings.sources
+    lines = [
+        f"meshscale: meshes {','.join(settings.meshes)} (from {src['mesh']}), "
+        f"scale {settings.scale} (from {src['scale']}: {settings.profile.source}), "
+        f"cluster {settings.cluster} (from {src['cluster']})",
+    ]
+    p = settings.profile
+    lines.append(
+        f"meshscale: profile {p.name}: {p.node_count} nodes, {p.workload.namespaces} namespaces x "
+        f"{p.workload.pods_per_service} pods, results in {settings.results_dir} (from {src['results_dir']})"
+    )
+    if settings.faults:
+        lines.append(f"meshscale: sim faults {','.join(settings.faults)} (from {src['sim_fault']})")
+    return lines

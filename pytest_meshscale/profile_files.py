@@ -1,0 +1,37 @@
+"""Finding and reading scale profiles: a name (smoke, pr, full) or a path to a YAML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .model import Profile, ProfileError, parse_profile
+
+__all__ = ["PROFILE_NAMES", "fixtures_dir", "load_profile", "profile_path"]
+
+PROFILE_NAMES = ("smoke", "pr", "full")
+
+
+def fixtures_dir() -> Path:
+    """The repo's fixtures/ folder (data only), next to the package."""
+    return Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def profile_path(scale: str) -> Path:
+    if scale in PROFILE_NAMES:
+        return fixtures_dir() / "profiles" / f"{scale}.yaml"
+    return Path(scale)
+
+
+def load_profile(scale: str) -> Profile:
+    """Load a named profile or a YAML path; every failure is a ProfileError naming the file."""
+    path = profile_path(scale)
+    if not path.is_file():
+        accepted = ", ".join(PROFILE_NAMES)
+        raise ProfileError(str(path), "<file>", scale, f"must be one of {accepted} or a path to a profile YAML")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ProfileError(str(path), "<file>", type(exc).__name__, f"must be valid YAML ({exc})") from None
+    return parse_profile(data, str(path))

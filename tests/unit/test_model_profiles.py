@@ -1,0 +1,73 @@
+"""Scale profiles: the shipped ones are right (full is exactly the seed) and bad fields are named."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from pytest_meshscale.model import ProfileError, parse_profile
+from pytest_meshscale.profile_files import load_profile, profile_path
+
+
+def _data(name: str) -> dict[str, Any]:
+    return yaml.safe_load(profile_path(name).read_text())
+
+
+def test_full_is_the_seed() -> None:
+    p = load_profile("full")
+    server, client = p.pool("server"), p.pool("client")
+    assert (server.count, server.cores, client.count, client.cores) == (900, 8, 100, 32)
+    assert client.labels == {"size": "large"} and server.labels == {"size": "small", "group": "1"}
+    assert [(t.key, t.value, t.effect) for t in client.taints] == [("client", "true", "NoSchedule")]
+    w = p.workload
+    assert (w.namespaces, w.services_per_namespace, w.pods_per_service, w.clients_per_namespace) == (500, 1, 100, 1)
+    assert w.namespace_names()[0] == "ns-001" and w.namespace_names()[-1] == "ns-500"
+    assert (p.churn.rescale_interval_s, p.churn.replicas_min, p.churn.replicas_max) == (1, 85, 115)
+    assert p.churn.relabel_interval_s == 60
+    load = p.load
+    assert (load.qps, load.connections, load.duration_s, load.timeout_ms) == (None, 128, 120, 750)
+    assert load.uniform and load.percentiles == (50, 75, 90, 99, 99.9)
+
+
+@pytest.mark.parametrize("name", ["smoke", "pr", "full"])
+def test_shipped_profiles_load(name: str) -> None:
+    assert load_profile(name).name == name
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("load", "connections"), 0, "field 'load.connections' must be an integer >= 1, got 0"),
+        (("load", "qps"), "fast", "field 'load.qps' must be 'max' or a number > 0, got 'fast'"),
+        (("churn", "replicas_max"), 1, "field 'churn.replicas_max' must be >= replicas_min (3), got 1"),
+        (("workload", "namespacez"), 3, "field 'workload.namespacez' is not a known field, got 3"),
+        (("thresholds", "min_qps"), "lots", "field 'thresholds.min_qps' must be a number >= 0.0, got 'lots'"),
+    ],
+)
+def test_bad_field_is_named(path: tuple[str, str], value: object, message: str) -> None:
+    data = copy.deepcopy(_data("smoke"))
+    data[path[0]][path[1]] = value
+    with pytest.raises(ProfileError) as err:
+        parse_profile(data, "my.yaml")
+    assert str(err.value) == f"profile my.yaml: {message}"
+
+
+def test_bad_taint_effect_and_label_types() -> None:
+    data = copy.deepcopy(_data("smoke"))
+    data["node_pools"][1]["taints"][0]["effect"] = "Sometimes"
+    with pytest.raises(ProfileError, match=r"node_pools\[1\].taints\[0\].effect' must be one of NoSchedule"):
+        parse_profile(data, "x")
+    data = copy.deepcopy(_data("smoke"))
+    data["node_pools"][0]["labels"] = {"group": 1}
+    with pytest.raises(ProfileError, match="mapping of strings to strings"):
+        parse_profile(data, "x")
+
+
+def test_pools_need_one_server_and_one_client() -> None:
+    data = copy.deepcopy(_data("smoke"))
+    data["node_pools"][1]["role"] = "server"
+    with pytest.raises(ProfileError, match="exactly one 'server' and one 'client' pool"):
+        parse_profile(data, "x")
