@@ -1,0 +1,95 @@
+"""Score: built from a merged load, JSON round-trip, schema version and field checks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from pytest_meshscale.model import (
+    ComponentUsage,
+    Histogram,
+    MeshUsage,
+    ModelError,
+    RunMeta,
+    Score,
+    merge_results,
+    parse_result,
+    score_from,
+)
+from pytest_meshscale.model.fortio import result_document
+
+META = RunMeta("istio", "1.26.0", "smoke", "kind", True, "r1", "2026-11-27T00:00:00+00:00", 120.0)
+
+
+def _score(cores: float | None = 2.0) -> Score:
+    docs = [result_document(Histogram.from_samples([0.001, 0.002, 0.02], 0.001), {"200": 2, "503": 1}, 10**9)]
+    merged = merge_results([parse_result(docs[0], "c0")], [95])
+    usage = MeshUsage(0.5, cores, 1e8, 3e8, {"ztunnel": ComponentUsage(0.2, 1.5, 5e7, 2e8)})
+    return score_from(merged, usage, META)
+
+
+def test_score_from_merged_load() -> None:
+    s = _score()
+    assert (s.requests, s.errors, s.error_rate, s.ret_codes) == (3, 1, 1 / 3, {"200": 2, "503": 1})
+    assert set(s.latency_s) == {"50", "90", "95", "99", "99.9"}
+    assert s.queries_per_core == pytest.approx(s.qps / 2.0)
+    assert s.notes[0].startswith("simulated")
+
+
+@pytest.mark.parametrize("cores", [None, 0.0])
+def test_queries_per_core_is_none_without_cores(cores: float | None) -> None:
+    assert _score(cores).queries_per_core is None
+
+
+def test_json_round_trip() -> None:
+    s = _score()
+    text = s.to_json()
+    data = json.loads(text)
+    assert data["schema"] == "meshscale.score/v1"
+    assert data["queries_per_core"] == s.queries_per_core
+    assert Score.from_json(text) == s
+
+
+def _data() -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(_score().to_json())
+    return result
+
+
+@pytest.mark.parametrize("schema", ["meshscale.score/v2", None, "other"])
+def test_other_schema_versions_are_rejected(schema: str | None) -> None:
+    data = _data()
+    data["schema"] = schema
+    with pytest.raises(ModelError, match=r"score run.json: schema must be 'meshscale.score/v1', got"):
+        Score.from_json(data, "run.json")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("qps", "fast", "field 'qps' must be int/float, got 'fast'"),
+        ("simulated", 1, "field 'simulated' must be bool"),
+        ("clients", True, "field 'clients' must be int"),
+        ("latency_s", {"50": 0.1}, "latency_s lacks percentiles"),
+        ("components", {"ztunnel": {"cores_load": "x"}}, "components.ztunnel: field 'cores_load'"),
+        ("qsp", 1.0, "unknown field 'qsp'"),
+        ("components", {"istiod": {"cpu": 1}}, "components.istiod: unknown field 'cpu'"),
+        ("notes", "hi", "'notes' must be a list of strings"),
+        ("started_at", "last tuesday", "'started_at' must be an ISO 8601 time"),
+    ],
+)
+def test_bad_fields_are_named(key: str, value: object, message: str) -> None:
+    data = _data()
+    data[key] = value
+    with pytest.raises(ModelError, match=message):
+        Score.from_json(data, "s")
+
+
+def test_missing_field_and_bad_json() -> None:
+    data = _data()
+    del data["mesh"]
+    with pytest.raises(ModelError, match="field 'mesh' is required"):
+        Score.from_json(data)
+    with pytest.raises(ModelError, match="not JSON"):
+        Score.from_json("{")
