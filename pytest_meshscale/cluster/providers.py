@@ -1,0 +1,141 @@
+"""Where a mesh's cluster comes from: `sim` starts one simulated cluster per mesh, `existing` uses the
+user's kubeconfig context, `kind` is not built yet. Each provider yields a `ClusterTarget` (a kubeconfig);
+`open_cluster` turns it into a KubeCluster and, on the way out, deletes what the run created.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from ..model import Profile
+from .base import ClusterError
+from .ratelimit import RateLimit
+
+if TYPE_CHECKING:
+    from .kube import KubeCluster
+
+__all__ = ["PROVIDERS", "ClusterSettings", "ClusterTarget", "new_run_id", "open_cluster"]
+
+
+class ClusterSettings(Protocol):
+    """What the providers read from options.Settings (kept structural: cluster/ must not import options)."""
+
+    @property
+    def cluster(self) -> str: ...
+    @property
+    def context(self) -> str: ...
+    @property
+    def kubeconfig(self) -> str: ...
+    @property
+    def keep(self) -> bool: ...
+    @property
+    def faults(self) -> tuple[str, ...]: ...
+    @property
+    def profile(self) -> Profile: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterTarget:
+    kind: str  # "sim", "kind" or "existing"
+    name: str  # for reports: "sim-cilium", the context name...
+    kubeconfig: str
+    context: str | None
+    teardown: bool  # delete the run's objects at the end (a sim that is stopped anyway need not)
+
+
+Provider = Callable[[ClusterSettings, str], AbstractContextManager[ClusterTarget]]
+
+
+def new_run_id() -> str:
+    """A label-safe run id: UTC time plus randomness, e.g. 20261127-001500-3fa2c1."""
+    return f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
+
+
+def _sim_scale(profile: Profile) -> str:
+    """The sim takes a profile name or a profile file; a custom profile is passed by its path."""
+    return profile.name if profile.name in ("smoke", "pr", "full") else profile.source
+
+
+@contextmanager
+def sim_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterTarget]:
+    from ..sim.process import SimProcess, SimStartError  # lazy: `existing` runs never load the simulator
+
+    sim = SimProcess(mesh=mesh, scale=_sim_scale(settings.profile), faults=tuple(settings.faults))
+    try:
+        sim.start()
+    except SimStartError as exc:
+        lines = str(exc).splitlines()
+        raise ClusterError(f"sim for {mesh}: {lines[0]}; last stderr line: {lines[-1]}") from None
+    try:
+        # teardown=True although the sim stops anyway: the run exercises the same delete path as on a
+        # shared cluster, and --mesh-keep leaves objects and sim for inspection.
+        yield ClusterTarget("sim", f"sim-{mesh}", str(sim.kubeconfig), None, teardown=True)
+    finally:
+        if settings.keep:
+            print(f"meshscale: kept the sim for {mesh} (pid {sim.pid}), kubeconfig {sim.kubeconfig}")
+        else:
+            sim.close()
+
+
+@contextmanager
+def existing_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterTarget]:
+    path = settings.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
+    kubeconfig = os.path.expanduser(path)
+    if not os.path.isfile(kubeconfig):
+        raise ClusterError(
+            f"--mesh-kubeconfig: no kubeconfig file at {kubeconfig!r} "
+            "(give --mesh-kubeconfig PATH or set KUBECONFIG)"
+        )
+    context = settings.context or None
+    yield ClusterTarget("existing", context or "current-context", kubeconfig, context, teardown=True)
+
+
+@contextmanager
+def kind_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterTarget]:
+    raise ClusterError(
+        "--mesh-cluster=kind: kind support is not built yet; use --mesh-cluster=sim or existing"
+    )
+    yield  # pragma: no cover  (makes this a generator, like the other providers)
+
+
+PROVIDERS: dict[str, Provider] = {"sim": sim_provider, "existing": existing_provider, "kind": kind_provider}
+
+
+@contextmanager
+def open_cluster(
+    settings: ClusterSettings, mesh: str, run_id: str, target: ClusterTarget | None = None
+) -> Iterator[KubeCluster]:
+    """The cluster for one mesh, paced by the profile's `creation` section; on exit the run's objects
+    are deleted (unless --mesh-keep, or the cluster is a sim that stops anyway) and the sim stopped."""
+    from .kube import KubeCluster  # noqa: F811  lazy: importing cluster/ must not load the kubernetes client
+
+    if settings.cluster not in PROVIDERS:
+        raise ClusterError(
+            f"--mesh-cluster: bad value {settings.cluster!r}; accepted: {', '.join(PROVIDERS)}"
+        )
+    creation = settings.profile.creation
+    # A target handed over by the xdist controller is used as it is: the controller owns that cluster.
+    provided = nullcontext(target) if target is not None else PROVIDERS[settings.cluster](settings, mesh)
+    with provided as target:
+        cluster = KubeCluster(
+            target.kubeconfig,
+            target.context,
+            run_id,
+            target.kind,
+            target.name,
+            RateLimit.from_creation(creation),
+        )
+        try:
+            yield cluster
+        finally:
+            try:
+                if target.teardown and not settings.keep:
+                    cluster.delete_run_objects(timeout_s=creation.ready_timeout_s)
+            finally:
+                cluster.close()

@@ -1,0 +1,103 @@
+"""delete_run_objects(): delete exactly what carries this run's label, and wait for run namespaces to go.
+
+A namespace carries the run label only if the run created it (apply never labels an existing object),
+so deleting labelled namespaces never removes a namespace the run found. Objects inside them go with the
+namespace; labelled objects elsewhere are deleted one by one; objects with an owner go with their owner.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from .api import Api
+from .base import RUN_LABEL, ClusterError, Manifest
+from .errors import Target
+from .resources import Discovery, Resource
+from .watching import list_all, watch_until
+
+__all__ = ["TEARDOWN_KINDS", "delete_run_objects"]
+
+# Looked at even if this process applied none of them (the objects may come from an earlier process
+# of the same run); kinds the server does not serve are skipped.
+TEARDOWN_KINDS: tuple[tuple[str, str], ...] = (
+    ("v1", "Service"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "ServiceAccount"),
+    ("v1", "Pod"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("cilium.io/v2", "CiliumNetworkPolicy"),
+    ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"),
+    ("security.istio.io/v1", "AuthorizationPolicy"),
+    ("security.istio.io/v1", "PeerAuthentication"),
+    ("gateway.networking.k8s.io/v1", "Gateway"),
+)
+
+
+class _Gone:
+    """Watch handler: done when no object matching the watch is left."""
+
+    def __init__(self) -> None:
+        self.left: set[str] = set()
+
+    def reset(self) -> None:
+        self.left.clear()
+
+    def event(self, kind: str, obj: Manifest) -> None:
+        name = str((obj.get("metadata") or {}).get("name"))
+        (self.left.discard if kind == "DELETED" else self.left.add)(name)
+
+    def done(self) -> bool:
+        return not self.left
+
+
+def _delete(api: Api, res: Resource, name: str, namespace: str | None) -> bool:
+    resp = api.call(
+        Target("delete", res.kind, namespace, name),
+        "DELETE",
+        res.path(namespace, name),
+        query={"propagationPolicy": "Background"},
+        accept=(404,),
+    )
+    return resp.status != 404
+
+
+def _strays(api: Api, res: Resource, selector: str, run_namespaces: set[str]) -> list[Manifest]:
+    """Labelled objects that deleting the run's namespaces will not remove (and that have no owner)."""
+    items, _ = list_all(api, res, labels=selector)
+    meta = [i.get("metadata") or {} for i in items]
+    return [m for m in meta if m.get("namespace") not in run_namespaces and not m.get("ownerReferences")]
+
+
+def delete_run_objects(
+    api: Api,
+    discovery: Discovery,
+    run_id: str,
+    kinds: Iterable[tuple[str, str]],
+    timeout_s: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Delete the run's objects; return how many delete calls removed something (a namespace counts once)."""
+    deadline = clock() + timeout_s
+    selector = f"{RUN_LABEL}={run_id}"
+    ns_res = discovery.resource("v1", "Namespace")
+    namespaces = {str(n["metadata"]["name"]) for n in list_all(api, ns_res, labels=selector)[0]}
+    count = 0
+    for api_version, kind in dict.fromkeys([*kinds, *TEARDOWN_KINDS]):
+        res = discovery.find(api_version, kind)
+        if res is None or kind == "Namespace":
+            continue
+        for meta in _strays(api, res, selector, namespaces):
+            count += _delete(api, res, str(meta["name"]), meta.get("namespace"))
+    count += sum(_delete(api, ns_res, name, None) for name in sorted(namespaces))
+    gone = _Gone()
+    if not watch_until(api, ns_res, gone, deadline=deadline, labels=selector, clock=clock):
+        raise ClusterError(
+            f"teardown: namespaces of run {run_id} still there after {timeout_s:g}s: "
+            f"{', '.join(sorted(gone.left))}"
+        )
+    return count
