@@ -1,0 +1,130 @@
+"""`meshscale sim up`: run the simulated cluster in the foreground until SIGINT/SIGTERM.
+
+It writes the kubeconfig only once the server answers, then prints exactly one line
+`meshscale-sim ready: https://127.0.0.1:PORT mesh=M nodes=N kubeconfig=PATH` (SimProcess waits for it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..model import Profile, ProfileError
+from .faults import FaultError, Faults, parse_faults
+from .runtime import NullRuntime, PodRuntime
+from .server.auth import Authorizer, TokenFileError, load_token_file
+from .store import Store
+
+__all__ = ["MESHES", "READY_PREFIX", "main"]
+
+MESHES = ("istio-ambient", "cilium", "baseline")
+READY_PREFIX = "meshscale-sim ready: "
+
+
+class UsageError(Exception):
+    """Bad command line: one line to stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"meshscale sim: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="meshscale sim", description="Run the simulated Kubernetes cluster (loopback only).")
+    sub = p.add_subparsers(dest="action", required=True, metavar="up")
+    up = sub.add_parser("up", help="start the simulated cluster and run until SIGINT/SIGTERM")
+    up.error = p.error  # type: ignore[method-assign]
+    up.add_argument("--mesh", required=True, choices=MESHES, help="mesh the cluster is pre-installed with")
+    size = up.add_mutually_exclusive_group()
+    size.add_argument("--scale", default="smoke", help="smoke, pr, full or a path to a profile YAML")
+    size.add_argument("--nodes", type=int, help="the smoke profile with N server nodes")
+    up.add_argument("--kubeconfig", required=True, type=Path, help="where to write the kubeconfig")
+    up.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    up.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]", help="inject a fault")
+    up.add_argument("--token-file", help="YAML/JSON: restricted token -> [{verbs, resources, namespaces}]")
+    up.add_argument("--seed", type=int, default=0, help="seed of every random choice of the sim")
+    return p
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    from ..profile_files import load_profile  # the one place that reads profile files
+
+    if args.nodes is None:
+        return load_profile(args.scale)
+    if args.nodes < 1:
+        raise UsageError(f"meshscale sim: --nodes must be a positive integer, got {args.nodes}")
+    base = load_profile("smoke")
+    pools = tuple(dataclasses.replace(p, count=args.nodes) if p.role == "server" else p for p in base.pools)
+    return dataclasses.replace(base, name=f"nodes-{args.nodes}", pools=pools)
+
+
+def _build_world(store: Store, mesh: str, profile: Profile, faults: Faults, seed: int) -> Any:
+    """The controllers and simulated images (sim/world.py); None while that module does not exist."""
+    try:
+        from .world import build_world
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.world":
+            raise
+        return None
+    return build_world(store, mesh, profile, faults, seed)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .server.api import Api
+    from .server.bootstrap import seed_store
+    from .server.http import ApiServer
+    from .server.kubeconfig import write_kubeconfig
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"meshscale sim: --port must be 0-65535, got {args.port}")
+    faults, profile = parse_faults(args.fault), _profile(args)
+    restricted = load_token_file(args.token_file) if args.token_file else {}
+    store = Store()
+    seed_store(store)
+    world = _build_world(store, args.mesh, profile, faults, args.seed)
+    runtime: PodRuntime = world.runtime if world is not None else NullRuntime()
+    server = ApiServer(Api(store, runtime, Authorizer(None, restricted), faults, args.seed), args.port)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    server.start()
+    try:
+        if world is not None:
+            world.start()
+        write_kubeconfig(
+            args.kubeconfig,
+            server.url,
+            server.tls.ca_pem,
+            server.api.auth.admin_token,
+            f"meshscale-sim-{args.mesh}",
+        )
+        print(
+            f"{READY_PREFIX}{server.url} mesh={args.mesh} nodes={profile.node_count} kubeconfig={args.kubeconfig}",
+            flush=True,
+        )
+        while not stop.wait(1.0):
+            pass
+    finally:
+        if world is not None:
+            world.stop()
+        server.stop()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        return _run(args)
+    except (UsageError, FaultError, ProfileError, TokenFileError) as exc:
+        text = str(exc)
+        print(text if text.startswith("meshscale") else f"meshscale sim: {text}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"meshscale sim: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,103 @@
+"""Pod subresources answered by the PodRuntime (logs, proxy) and the metrics.k8s.io PodMetrics API,
+whose numbers come from the runtime's model and are annotated as simulated."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..runtime import PodRuntime
+from ..store import Store
+from .messages import Request, Response, json_response
+from .routing import Target
+from .storetypes import ApiError
+
+__all__ = ["PodHandler", "SIMULATED_ANNOTATION"]
+
+SIMULATED_ANNOTATION = "meshscale.io/simulated"
+
+
+def _proxy_target(pod: dict[str, Any], name: str) -> int:
+    """The port of NAME[:PORT] (a scheme prefix such as https: is accepted); default: first container port."""
+    parts = name.split(":")
+    if len(parts) > 1 and parts[-1]:
+        try:
+            return int(parts[-1])
+        except ValueError:
+            pass  # a named port: resolved below from the pod's container ports
+        for c in pod.get("spec", {}).get("containers") or []:
+            for p in c.get("ports") or []:
+                if p.get("name") == parts[-1]:
+                    return int(p["containerPort"])
+        raise ApiError(400, "BadRequest", f"pod proxy: no port named {parts[-1]!r} on pod {pod['metadata']['name']}")
+    for c in pod.get("spec", {}).get("containers") or []:
+        for p in c.get("ports") or []:
+            return int(p["containerPort"])
+    return 80
+
+
+def _pod_name(name: str) -> str:
+    parts = name.split(":")
+    return parts[1] if len(parts) > 1 and parts[0] in ("http", "https") else parts[0]
+
+
+class PodHandler:
+    def __init__(self, store: Store, runtime: PodRuntime) -> None:
+        self.store, self.runtime = store, runtime
+
+    def log(self, t: Target, req: Request) -> Response:
+        pod = self.store.get("pods", t.namespace, t.name or "")
+        container = req.query.get("container") or None
+        names = [c.get("name") for c in pod.get("spec", {}).get("containers") or []]
+        if container and container not in names:
+            raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {t.name}")
+        text = self.runtime.logs(pod, container)
+        tail = req.query.get("tailLines")
+        if tail and tail.isdigit():
+            text = "".join(text.splitlines(keepends=True)[-int(tail) :]) if int(tail) else ""
+        return Response(200, text.encode(), "text/plain")
+
+    def proxy(self, t: Target, req: Request) -> Response:
+        pod = self.store.get("pods", t.namespace, _pod_name(t.name or ""))
+        port = _proxy_target(pod, t.name or "")
+        result = self.runtime.proxy(pod, port, req.method, "/" + t.rest, req.raw_query, req.body)
+        headers = {k: v for k, v in result.headers.items() if k.lower() != "content-type"}
+        return Response(result.status, result.body, result.headers.get("Content-Type", "text/plain"), headers)
+
+    def pod_metrics(self, t: Target, req: Request) -> Response:
+        if t.name:
+            return json_response(self._metrics(self.store.get("pods", t.namespace, t.name)))
+        pods, rv = self.store.list("pods", t.namespace, req.query.get("labelSelector"), req.query.get("fieldSelector"))
+        items = [self._metrics(p) for p in pods if p.get("status", {}).get("phase") == "Running"]
+        return json_response(
+            {
+                "kind": "PodMetricsList",
+                "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {"resourceVersion": rv},
+                "items": items,
+            }
+        )
+
+    def _metrics(self, pod: dict[str, Any]) -> dict[str, Any]:
+        meta = pod["metadata"]
+        usage = self.runtime.pod_usage(pod)
+        return {
+            "kind": "PodMetrics",
+            "apiVersion": "metrics.k8s.io/v1beta1",
+            "metadata": {
+                "name": meta["name"],
+                "namespace": meta.get("namespace"),
+                "creationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "labels": meta.get("labels") or {},
+                "annotations": {SIMULATED_ANNOTATION: "true"},
+            },
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "window": "15s",
+            "containers": [
+                {
+                    "name": u.name,
+                    "usage": {"cpu": f"{int(u.cpu_cores * 1e9)}n", "memory": f"{u.memory_bytes // 1024}Ki"},
+                }
+                for u in usage
+            ],
+        }

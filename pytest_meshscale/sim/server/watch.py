@@ -1,0 +1,94 @@
+"""Watch streams: newline-delimited {"type","object"} events over a chunked response, filtered by label
+and field selectors (an object that stops matching is sent as DELETED, as the real API server does)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ..store import Store
+from .kinds import Kind
+from .messages import Request
+from .metrics import Metrics
+from .routing import Target
+from .selectors import field_predicate, label_predicate
+from .storetypes import ApiError
+from .tables import table, wants_table
+
+__all__ = ["watch_stream"]
+
+
+def _line(kind: str, obj: Any) -> bytes:
+    return b'{"type":"' + kind.encode() + b'","object":' + json.dumps(obj, separators=(",", ":")).encode() + b"}\n"
+
+
+def _initial_events_end(kind: Kind, api_version: str, rv: int) -> dict[str, Any]:
+    meta = {"resourceVersion": str(rv), "annotations": {"k8s.io/initial-events-end": "true"}}
+    return {"kind": kind.kind, "apiVersion": api_version, "metadata": meta}
+
+
+def _as_seen(etype: str, matches: bool, matched_before: bool) -> str | None:
+    """The event a selector-filtered watch sends: objects entering the selection are ADDED, leaving it
+    DELETED (as the API server does), and changes outside it are not sent."""
+    if etype == "MODIFIED" and matches != matched_before:
+        return "ADDED" if matches else "DELETED"
+    return etype if matches or (etype == "MODIFIED" and matched_before) else None
+
+
+def watch_stream(
+    store: Store,
+    kind: Kind,
+    t: Target,
+    req: Request,
+    metrics: Metrics,
+    stop: threading.Event,
+    drop_after_s: float,
+) -> Iterator[bytes]:
+    """Open the store watch now (so 410/400 become HTTP errors) and return the event stream."""
+    labels = label_predicate(req.query.get("labelSelector"))
+    fields = field_predicate(req.query.get("fieldSelector"))
+    timeout = float(req.query.get("timeoutSeconds") or 1800)
+    if drop_after_s:
+        timeout = min(timeout, drop_after_s)
+    try:
+        # sendInitialEvents (watch-list, used by kubectl wait): current state first, then a bookmark
+        initial = req.query.get("sendInitialEvents") == "true"
+        w = store.watch(kind.resource, t.namespace, None if initial else req.query.get("resourceVersion"))
+    except ApiError as exc:
+        if exc.code != 410:
+            raise
+        return iter([_line("ERROR", exc.status_body())])
+    gv, as_table = kind.api_version(t.version), wants_table(req.accept)
+
+    def match(obj: dict[str, Any]) -> bool:
+        return (not labels or labels(obj["metadata"].get("labels") or {})) and (not fields or fields(obj))
+
+    def events() -> Iterator[bytes]:
+        deadline = time.monotonic() + timeout
+        initial_left = w.preloaded if initial else -1
+        metrics.watch(kind.resource, +1)
+        try:
+            while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                if initial_left == 0:
+                    initial_left = -1
+                    yield _line("BOOKMARK", _initial_events_end(kind, gv, w.start_rv))
+                event = w.next(min(left, 1.0))
+                initial_left -= 1 if event is not None and initial_left > 0 else 0
+                if event is None:
+                    yield b""  # idle: lets the HTTP layer notice a client that went away
+                    continue
+                rv, stored_type, _, obj, previous = event
+                etype = _as_seen(stored_type, match(obj), previous is not None and match(previous))
+                if etype is None:
+                    continue
+                out = obj if obj.get("apiVersion") == gv else {**obj, "apiVersion": gv}
+                metrics.events_sent(1)
+                yield _line(etype, table(kind.resource, [out], str(rv)) if as_table else out)
+        finally:
+            w.close()
+            metrics.watch(kind.resource, -1)
+
+    return events()

@@ -1,0 +1,75 @@
+"""The simulated cluster's world: nodes from the profile, kube-system basics, the mesh's components,
+the KWOK-like controllers and the runtime that plays the pods' images. It only wires those together.
+
+    world = build_world(store, "cilium", profile, faults, seed=0)
+    world.start()   # nodes, components, then controllers (pods appear and turn Ready)
+    ...             # world.runtime answers pod proxy / logs / metrics for the API server
+    world.stop()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..model import Profile
+from .components import MESHES, install
+from .controllers import Controllers, Timing, load_timing, node_objects
+from .faults import Faults
+from .runtime import NullRuntime, PodRuntime
+from .store import Store
+
+__all__ = ["MESHES", "World", "build_world"]
+
+
+def _runtime(store: Store, mesh: str, profile: Profile, faults: Faults, seed: int) -> PodRuntime:
+    """The simulated images (sim/images, imported late: it pulls in the data plane and perf model)."""
+    try:
+        from .images import SimRuntime
+    except ImportError:
+        return NullRuntime()
+    return SimRuntime(store, mesh, profile, faults, seed)
+
+
+@dataclass
+class World:
+    store: Store
+    mesh: str
+    profile: Profile
+    faults: Faults
+    seed: int
+    runtime: PodRuntime
+    controllers: Controllers
+    _started: bool = field(default=False, init=False)
+
+    def start(self, wait_s: float = 60.0) -> None:
+        """Create nodes and components, start the controllers, and wait (at most wait_s) until the
+        components' pods are Ready: "pre-installed" means running when the cluster is handed over."""
+        if self._started:
+            return
+        for node in node_objects(self.profile, self.seed):
+            if self.store.try_get("nodes", None, node["metadata"]["name"]) is None:
+                self.store.create("nodes", node)
+        install(self.store, self.controllers, self.mesh, self.profile, self.faults, self.seed)
+        self.controllers.start()
+        self._started = True
+        if wait_s > 0:
+            self.controllers.settle(wait_s)
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until the controllers have nothing left to do (tests, timing script)."""
+        return self.controllers.settle(timeout)
+
+    def stop(self) -> None:
+        if self._started:
+            self.controllers.stop()
+            self._started = False
+
+
+def build_world(store: Store, mesh: str, profile: Profile, faults: Faults, seed: int = 0,
+                timing: Timing | None = None) -> World:
+    """A World for `mesh` (istio-ambient | cilium | baseline); nothing happens until start()."""
+    if mesh not in MESHES:
+        raise ValueError(f"unknown mesh {mesh!r}; accepted: {', '.join(MESHES)}")
+    timing = replace(timing or load_timing(), slow_ready_s=faults.slow_ready_s)
+    runtime = _runtime(store, mesh, profile, faults, seed)
+    return World(store, mesh, profile, faults, seed, runtime, Controllers(store, runtime, timing, seed))
