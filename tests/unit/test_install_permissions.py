@@ -1,0 +1,79 @@
+"""The minimal ClusterRole (fixtures/rbac) grants every check the preflight asks, and no more than needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pytest_meshscale.install import Permission, access_checks, denied_message, grants, missing_grants, ssar_body
+
+ROLE_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "rbac" / "meshscale-clusterrole.yaml"
+
+
+@pytest.fixture(scope="module")
+def role() -> dict[str, Any]:
+    return yaml.safe_load(ROLE_FILE.read_text())
+
+
+def test_the_clusterrole_grants_every_permission_the_preflight_checks(role: dict[str, Any]) -> None:
+    assert (role["apiVersion"], role["kind"]) == ("rbac.authorization.k8s.io/v1", "ClusterRole")
+    assert [str(p) for p in missing_grants(role, access_checks())] == []
+
+
+def test_the_clusterrole_grants_nothing_beyond_the_checks(role: dict[str, Any]) -> None:
+    checked = {(p.group, p.resource + (f"/{p.subresource}" if p.subresource else ""), p.verb) for p in access_checks()}
+    granted = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
+               for v in rule["verbs"]}
+    assert granted - checked == set()
+    assert not any("*" in x for rule in role["rules"] for x in rule["apiGroups"] + rule["resources"] + rule["verbs"])
+
+
+def test_the_brief_s_permissions_are_all_checked() -> None:
+    checks = set(access_checks())
+    for verb in ("create", "delete", "get", "list", "watch", "patch"):
+        assert Permission(verb, "", "namespaces") in checks
+    assert {Permission("get", "apps", "deployments", "scale"), Permission("patch", "apps", "deployments", "scale"),
+            Permission("get", "", "pods", "log"), Permission("create", "", "pods", "proxy"),
+            Permission("get", "", "pods", "proxy"), Permission("list", "cilium.io", "ciliumnodes"),
+            Permission("create", "authorization.k8s.io", "selfsubjectaccessreviews"),
+            Permission("list", "metrics.k8s.io", "pods"), Permission("create", "gateway.networking.k8s.io", "gateways"),
+            Permission("create", "security.istio.io", "peerauthentications")} <= checks
+    assert not any(p.resource == "secrets" or p.subresource in ("exec", "portforward") for p in checks)
+
+
+def test_per_mesh_checks_leave_out_the_other_meshs_resources() -> None:
+    cilium = {p.group for p in access_checks("cilium")}
+    istio = {p.group for p in access_checks("istio-ambient")}
+    assert "cilium.io" in cilium and "security.istio.io" not in cilium
+    assert {"security.istio.io", "gateway.networking.k8s.io"} <= istio and "cilium.io" not in istio
+    assert set(access_checks("cilium")) | set(access_checks("istio-ambient")) == set(access_checks())
+
+
+def test_the_evaluator_follows_rbac_matching_rules() -> None:
+    role = {"rules": [{"apiGroups": [""], "resources": ["*"], "verbs": ["get"]},
+                      {"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["*"]}]}
+    assert grants(role, Permission("get", "", "pods"))
+    assert not grants(role, Permission("get", "", "pods", "log"))  # "*" does not reach subresources
+    assert not grants(role, Permission("list", "", "pods"))
+    assert grants(role, Permission("update", "apps", "deployments", "scale"))
+    assert not grants(role, Permission("update", "apps", "deployments"))
+    without_proxy = {"rules": [r for r in yaml.safe_load(ROLE_FILE.read_text())["rules"]
+                               if r["resources"] != ["pods/proxy"]]}
+    assert [str(p) for p in missing_grants(without_proxy, access_checks())] == ["get pods/proxy", "create pods/proxy"]
+
+
+def test_ssar_body_names_the_subresource_only_when_there_is_one() -> None:
+    body = ssar_body(Permission("create", "", "pods", "proxy"))
+    assert body["kind"] == "SelfSubjectAccessReview" and body["apiVersion"] == "authorization.k8s.io/v1"
+    assert body["spec"]["resourceAttributes"] == {"verb": "create", "group": "", "resource": "pods",
+                                                  "subresource": "proxy"}
+    assert "subresource" not in ssar_body(Permission("list", "", "nodes"))["spec"]["resourceAttributes"]
+
+
+def test_denied_message_is_one_line_naming_each_permission_and_the_role_file() -> None:
+    text = denied_message([Permission("create", "", "pods", "proxy"), Permission("list", "cilium.io", "ciliumnodes")])
+    assert text == ("meshscale: missing permissions: create pods/proxy, list ciliumnodes.cilium.io; a cluster admin "
+                    "can grant fixtures/rbac/meshscale-clusterrole.yaml (docs/real-clusters.md)")
