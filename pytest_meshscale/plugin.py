@@ -32,6 +32,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = session.new_state(config, settings)
     config.pluginmanager.register(LastOrdering(), "meshscale-ordering")
     if config.pluginmanager.hasplugin("xdist"):
+        # Tests of one mesh share its fleet and policies: keep each mesh on one worker.
+        if getattr(config.option, "dist", "no") == "load":
+            config.option.dist = "loadgroup"
+            config.option.loadgroup = True  # what xdist workers read to suffix node ids with the group
         config.pluginmanager.register(XdistHooks(), "meshscale-xdist")
 
 
@@ -50,6 +54,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("mesh_name", meshes, indirect=True, scope="session", ids=list(meshes))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist turns xdist_group markers into node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     scale = config.stash[SETTINGS].scale
     kept, dropped = [], []
@@ -99,12 +104,6 @@ class LastOrdering:
 
 class XdistHooks:
     """Registered only when pytest-xdist is installed (its hooks are unknown to pytest otherwise)."""
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_configure(self, config: pytest.Config) -> None:
-        # Tests of one mesh share its fleet and policies: keep them on one worker.
-        if getattr(config.option, "dist", "no") == "load":
-            config.option.dist = "loadgroup"
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[session.WORKER_KEY] = node.config.stash[STATE].worker_input()
