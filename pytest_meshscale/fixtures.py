@@ -16,7 +16,7 @@ from . import report_hooks
 from .churn import ChurnRunner
 from .cluster.base import RUN_LABEL, Cluster
 from .fleet import Fleet, create_fleet
-from .load import LoadRun, rest_run_payload, run_load
+from .load import LoadRun, run_profile_load
 from .meshes import MeshDriver, MeshInfo, driver_for
 from .metrics import MeshMetrics
 from .model import PolicyCase, Unsupported
@@ -146,10 +146,8 @@ def churn(meshscale_settings: Settings, cluster: Cluster, fleet: Fleet) -> Calla
 @pytest.fixture
 def load(meshscale_settings: Settings, cluster: Cluster, fleet: Fleet, run_id: str) -> Callable[..., LoadRun]:
     def run(duration_s: float | None = None) -> LoadRun:
-        profile = meshscale_settings.profile
-        seconds = duration_s or profile.load.duration_s
-        payload = rest_run_payload(profile.load, f"meshscale {run_id}", seconds)
-        return run_load(cluster, fleet.clients(cluster), payload, seconds)
+        load = meshscale_settings.profile.load
+        return run_profile_load(cluster, fleet.clients(cluster), load, f"meshscale {run_id}", duration_s)
 
     return run
 

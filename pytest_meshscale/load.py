@@ -18,7 +18,7 @@ from .model import Load, MergedLoad, merge_results, parse_result
 from .model.fortio import FortioResult
 from .workloads import CLIENT_PORT, SERVER, SERVER_PORT
 
-__all__ = ["ClientPod", "LoadError", "LoadRun", "rest_run_payload", "run_load"]
+__all__ = ["ClientPod", "LoadError", "LoadRun", "rest_run_payload", "run_load", "run_profile_load"]
 
 MAX_QPS = "999999"  # the seed's test.json spelling of "as fast as possible"
 
@@ -79,6 +79,19 @@ def run_load(
         raw = dict(pool.map(lambda ci: _collect(cluster, ci[0], ci[1], duration_s), zip(clients, ids, strict=True)))
     results: list[FortioResult] = [parse_result(doc, f"{ns}/fortio") for ns, doc in raw.items()]
     return LoadRun(started, time.time(), raw, merge_results(results, percentiles))
+
+
+def run_profile_load(
+    cluster: Cluster,
+    clients: Sequence[ClientPod],
+    load: Load,
+    labels: str,
+    duration_s: float | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> LoadRun:
+    """The profile's fortio load (its payload and requested percentiles) on the given clients."""
+    seconds = duration_s or load.duration_s
+    return run_load(cluster, clients, rest_run_payload(load, labels, seconds), seconds, load.percentiles, progress)
 
 
 def _start(cluster: Cluster, client: ClientPod, body: bytes) -> str:

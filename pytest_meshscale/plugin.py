@@ -74,7 +74,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = config.stash[STATE]
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: hand what it learned to the controller
-        workeroutput[session_key()] = state.export()
+        workeroutput[session.WORKER_KEY] = state.export()
         return
     alluredir = getattr(config.option, "allure_report_dir", None)
     if alluredir and state.meshes:
@@ -89,10 +89,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_sep("=", "meshscale scorecard")
         for line in text.splitlines():
             terminalreporter.write_line(line)
-
-
-def session_key() -> str:
-    return session.WORKER_KEY
 
 
 class LastOrdering:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .cluster.base import Cluster, ClusterError
 from .load import ClientPod
-from .model import Matrix, Observation, ProbeCell, Verdict, classify_status
+from .model import Matrix, Observation, ProbeCell, classify_status
 from .model.policy import Endpoint
 from .workloads import CLIENT_PORT
 
@@ -106,9 +106,3 @@ class Prober:
             rounds += 1
         return ProbeRound(observed, rounds, time.monotonic() - start)
 
-
-def verdict_counts(observed: Mapping[str, Observation]) -> dict[str, int]:
-    counts = {v.value: 0 for v in Verdict}
-    for obs in observed.values():
-        counts[obs.verdict.value] += 1
-    return counts

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .churn import ChurnLog, ChurnRunner
 from .cluster.base import Cluster
 from .fleet import Fleet
-from .load import LoadRun, rest_run_payload, run_load
+from .load import LoadRun, run_profile_load
 from .meshes import MeshDriver, MeshInfo
 from .metrics import MeshMetrics, UsageWindow
 from .model import ComponentUsage, MeshUsage, Profile, RunMeta, Score, score_from
@@ -40,13 +40,12 @@ def run_scorecard(
     has_components = bool(metrics.components)
     idle = metrics.window(idle_window_s(profile)) if has_components else None
     duration = profile.load.duration_s
-    payload = rest_run_payload(profile.load, f"meshscale {run_id} {info.name}", duration)
     clients = fleet.clients(cluster)
     _say(f"{info.name}: load on {len(clients)} clients for {duration:g} s with churn")
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with ChurnRunner(cluster, fleet.namespaces, profile.churn) as churn, ThreadPoolExecutor(1) as pool:
         sampling = pool.submit(metrics.window, duration) if has_components else None
-        load = run_load(cluster, clients, payload, duration, profile.load.percentiles, _say)
+        load = run_profile_load(cluster, clients, profile.load, f"meshscale {run_id} {info.name}", duration, _say)
         loaded = sampling.result() if sampling else None
     simulated = cluster.kind == "sim"
     meta = RunMeta(info.name, info.version, profile.name, cluster.kind, simulated, run_id, started, duration)
