@@ -17,15 +17,23 @@ const categories = JSON.parse(
 
 // Each mesh is an Allure environment, keyed by the `mesh` label the plugin puts on every result:
 // the report gets an environment selector and each test an Environments tab across meshes.
+const marked = (title) => (simulated ? `${title} (SIMULATED)` : title);
+const hasMesh = (labels) => labels.some((l) => l.name === "mesh");
 const environments = Object.fromEntries(
   meshes.map((mesh) => [
     mesh,
     {
-      name: simulated ? `${mesh} (SIMULATED)` : mesh,
+      name: marked(mesh),
       matcher: ({ labels }) => labels.some((l) => l.name === "mesh" && l.value === mesh),
     },
   ]),
 );
+// Checks across meshes (e.g. "same intent, same matrix on every mesh") have no mesh label; without
+// this they land in an environment called "default". `meshscale report` says whether there are any
+// (an environment without results would still be listed); plain `npx allure generate` assumes so.
+if (env.MESHSCALE_CROSS_MESH !== "false") {
+  environments["all-meshes"] = { name: marked("across meshes"), matcher: ({ labels }) => !hasMesh(labels) };
+}
 
 export default {
   name,

@@ -15,6 +15,7 @@ import yaml
 from ..model.fortio import MergedLoad
 from .allure_labels import attach_all
 from .html_policy import PolicyCell, policy_matrix_html
+from .simulated import SIMULATED_MARK
 from .svg_latency import latency_histogram_svg, percentile_chart_svg
 from .svg_usage import Sample, usage_svg
 
@@ -69,13 +70,21 @@ def usage_attachments(
     return {"mesh-cpu-memory.svg": usage_svg(samples, f"CPU and memory of {mesh} components", simulated, phases)}
 
 
-def churn_log_attachments(events: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    """One CSV row per churn event; columns are the union of the events' keys, in first-seen order."""
-    columns = list(dict.fromkeys(key for event in events for key in event))
+def _cell(value: Any) -> Any:
+    """Times to the millisecond: the clock's microsecond noise (0.5004015969971078 s) says nothing."""
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def churn_log_attachments(events: Sequence[Mapping[str, Any]], simulated: bool = False) -> dict[str, str]:
+    """One CSV row per churn event; columns are the union of the events' keys, in first-seen order.
+    On a simulated cluster a first column says so on every row (a CSV has no title to carry the mark)."""
+    mark = {"cluster": SIMULATED_MARK} if simulated else {}
+    rows = [mark | {key: _cell(value) for key, value in event.items()} for event in events]
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or list(mark)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(events)
+    writer.writerows(rows)
     return {"churn-log.csv": out.getvalue()}
 
 
@@ -111,8 +120,8 @@ def attach_usage(
     attach_all(usage_attachments(samples, mesh, simulated, phases))
 
 
-def attach_churn_log(events: Sequence[Mapping[str, Any]]) -> None:
-    attach_all(churn_log_attachments(events))
+def attach_churn_log(events: Sequence[Mapping[str, Any]], simulated: bool = False) -> None:
+    attach_all(churn_log_attachments(events, simulated))
 
 
 def attach_manifests(manifests: Mapping[str, Sequence[Mapping[str, Any]] | str]) -> None:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .allure_cli import AllureMissing, find_allure
+from .analytics import strip_analytics_file
 from .compare_command import one_line_parser
 from .report_inputs import ReportInputs, scan_inputs, stage_results, write_globals
 from .score_source import ScoreInputError
@@ -89,6 +90,7 @@ def _build(args: argparse.Namespace, found: ReportInputs, work: Path) -> int:
     simulated = found.simulated or bool(card and card.card.simulated)
     env = {
         "MESHSCALE_MESHES": ",".join(found.meshes),
+        "MESHSCALE_CROSS_MESH": "true" if found.cross_mesh else "false",
         "MESHSCALE_SIMULATED": "true" if simulated else "false",
         "MESHSCALE_SINGLE_FILE": "true" if args.single_file else "false",
     }
@@ -98,6 +100,7 @@ def _build(args: argparse.Namespace, found: ReportInputs, work: Path) -> int:
     output = args.output.resolve()
     fresh = work / "report"  # Allure nests its files in awesome/ when the output is not empty
     cli.generate([staging], fresh, report_name(args.name, simulated), env)
+    strip_analytics_file(fresh / "index.html")
     if card is not None:
         shutil.copytree(staging / "scorecard", fresh / "scorecard")
     _replace(output, fresh)

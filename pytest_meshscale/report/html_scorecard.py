@@ -37,7 +37,7 @@ def _mesh_rows(card: Scorecard) -> list[str]:
         cells = [f"<td>{escape(row.name)}<span class='ratio'>{escape(row.loaded.score.mesh_version)}</span></td>"]
         for i, (value, ratio) in enumerate(zip(row.values, row.ratios, strict=True)):
             best = " class='best'" if card.is_best(row, i) else ""
-            ratio_text = format_ratio(ratio) + " of best"
+            ratio_text = "" if ratio is None else format_ratio(ratio) + " of best"
             cells.append(f"<td{best}>{format_number(value)}<span class='ratio'>{ratio_text}</span></td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return rows

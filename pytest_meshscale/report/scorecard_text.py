@@ -29,6 +29,15 @@ def _line(name: str, cells: list[str]) -> str:
     return f"{name:<{NAME_WIDTH}}" + "".join(f"{c:>{CELL}}" for c in cells)
 
 
+def _version_label(version: str) -> str:
+    """The name cell of a ratio line: a long version is shortened, never the "vs best" that says what the
+    ratios on the line are (a baseline's version is the Kubernetes build, e.g. v1.31.0-meshscale-sim)."""
+    room = NAME_WIDTH - len("  ") - len(" vs best") - 1  # one blank before the first cell
+    if len(version) > room:
+        version = version[: room - 1] + "~"
+    return f"  {version} vs best" if version else "  vs best"
+
+
 def _header() -> list[str]:
     return [_line("mesh", [m.head[0] for m in METRICS]), _line("", [m.head[1] for m in METRICS])]
 
@@ -39,8 +48,7 @@ def _rows(card: Scorecard) -> list[str]:
         score = row.loaded.score
         marks = ["*" if card.is_best(row, i) else "" for i in range(len(METRICS))]
         lines.append(_line(row.name, [format_number(v) + m for v, m in zip(row.values, marks, strict=True)]))
-        under = f"  {score.mesh_version} vs best" if score.mesh_version else "  vs best"
-        lines.append(_line(under[:NAME_WIDTH], [format_ratio(r) for r in row.ratios]))
+        lines.append(_line(_version_label(score.mesh_version), [format_ratio(r) for r in row.ratios]))
     return lines
 
 

@@ -43,6 +43,7 @@ def test_report_has_one_environment_per_mesh_and_the_scorecard(results: Path, ca
     assert build([*args, "--history", str(history)]) == 0
     assert "Mesh scorecard - SIMULATED" in capsys.readouterr().out
     assert (out / "index.html").is_file()
+    assert "googletagmanager" not in (out / "index.html").read_text()  # no third-party request
     assert (out / "scorecard" / "scorecard.html").is_file()
     envs = {e["id"]: e["name"] for e in json.loads((out / "widgets" / "environments.json").read_text())}
     assert envs["cilium"] == "cilium (SIMULATED)"

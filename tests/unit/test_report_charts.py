@@ -109,6 +109,8 @@ def test_churn_log_and_manifests():
     csv = churn_log_attachments(events)["churn-log.csv"].splitlines()
     assert csv[0] == "t_s,action,target,replicas,label"
     assert csv[2] == "60.0,relabel,ns-002,,group=2"
+    sim = churn_log_attachments([{"at_s": 0.5004015969971078, "ok": True}], simulated=True)["churn-log.csv"]
+    assert sim.splitlines() == ["cluster,at_s,ok", "SIMULATED,0.5,True"]
     docs = manifest_attachments(
         {"cilium-policies": [{"kind": "CiliumNetworkPolicy"}, {"kind": "Gateway"}], "values.yaml": "a: 1\n"}
     )

@@ -200,3 +200,13 @@ def test_scorecard_if_any_for_the_terminal_summary(scores: Path, tmp_path: Path)
     assert output is not None
     assert output.text.startswith("Mesh scorecard - SIMULATED")
     assert (scores / "scorecard.html") in output.files
+
+
+def test_long_version_keeps_vs_best_and_no_ratio_is_a_blank(scores: Path, capsys: pytest.CaptureFixture[str]):
+    _edit(scores, "baseline", mesh_version="v1.31.0-meshscale-sim")  # what the sim's baseline reports
+    assert compare([str(scores)]) == 0
+    text = capsys.readouterr().out
+    assert "  v1.31.0-meshsc~ vs best " in text
+    html = (scores / "scorecard.html").read_text()
+    assert "- of best" not in html  # baseline queries per core: no value, so no ratio either
+    assert "<span class='ratio'></span>" in html
