@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from .cluster.providers import MeshSetup
+from .install.versions import Versions, VersionsError, load_versions
+from .mesh_setup import mesh_setup
 from .model import Profile, ProfileError
 from .profile_files import PROFILE_NAMES, load_profile
 from .sim.faults import FAULTS_ENV, FaultError, parse_faults
@@ -21,6 +24,9 @@ __all__ = ["MESHES", "OPTIONS", "Settings", "add_options", "resolve_settings"]
 
 MESHES = ("istio-ambient", "cilium", "baseline")
 CLUSTERS = ("sim", "kind", "existing")
+INSTALL_MODES = ("auto", "skip")
+TOOLS = ("kind", "kubectl", "helm")
+VERSION_KEYS = {"cilium_version": "cilium_chart", "istio_version": "istio_chart"}  # option -> versions.yaml key
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,17 @@ OPTIONS = (
     Option("keep", "--mesh-keep", "false", "keep what the run created (objects, sim, kind cluster)", is_bool=True),
     Option("results_dir", "--mesh-results-dir", "meshscale-results", "where Score JSON and artefacts go"),
     Option("sim_fault", "--mesh-sim-fault", "", "inject a fault into started sims: NAME[=VALUE]", repeatable=True),
+    Option("install", "--mesh-install", "", "auto: install the mesh if absent (and uninstall it after), skip: "
+           "never install; default auto on kind, skip on existing"),
+    Option("kind_bin", "--mesh-kind-bin", "", "the kind binary (default: kind on PATH; never downloaded)"),
+    Option("kubectl_bin", "--mesh-kubectl-bin", "", "the kubectl binary (default: kubectl on PATH)"),
+    Option("helm_bin", "--mesh-helm-bin", "", "the helm binary for mesh installs (default: helm on PATH)"),
+    Option("cilium_version", "--mesh-cilium-version", "", "Cilium chart version to install "
+           "(default: cilium_chart in fixtures/meshes/versions.yaml)"),
+    Option("istio_version", "--mesh-istio-version", "", "Istio chart version to install "
+           "(default: istio_chart in fixtures/meshes/versions.yaml)"),
+    Option("dry_run", "--mesh-dry-run", "false", "print every step for the chosen cluster and meshes "
+           "(commands, manifests), run nothing, exit 0", is_bool=True),
 )
 
 
@@ -67,6 +84,11 @@ class Settings:
     results_dir: Path
     faults: tuple[str, ...]
     sources: dict[str, str]
+    install: str = "skip"  # "auto" or "skip", resolved per cluster kind
+    tools: dict[str, str] = field(default_factory=dict)  # explicit binaries: {"kind": "/opt/kind"}
+    versions: Versions | None = None  # pinned install versions with the --mesh-*-version overrides
+    dry_run: bool = False
+    mesh_setup: MeshSetup | None = None  # preflight + install around a kind/existing cluster (mesh_setup.py)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -79,7 +101,7 @@ def add_options(parser: pytest.Parser) -> None:
         else:
             kwargs["action"] = "append" if opt.repeatable else "store"
             kwargs["metavar"] = "NAME[=VALUE]" if opt.repeatable else opt.name.upper()
-        group.addoption(opt.flag, **kwargs)  # type: ignore[arg-type]
+        group.addoption(opt.flag, **kwargs)
         parser.addini(opt.ini, help=opt.help, default="")
 
 
@@ -118,7 +140,7 @@ def _bool(flag: str, value: str) -> bool:
 def _checked(flag: str, value: str, parse: Callable[[str], object]) -> object:
     try:
         return parse(value)
-    except (ProfileError, FaultError) as exc:
+    except (ProfileError, FaultError, VersionsError) as exc:
         raise pytest.UsageError(f"{flag}: {exc}") from None
 
 
@@ -135,6 +157,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
     _checked("--mesh-sim-fault", value["sim_fault"], lambda _: parse_faults(faults, env=False))
     profile = _checked("--scale", value["scale"], load_profile)
     assert isinstance(profile, Profile)
+    _refuse_unnamed_full(value, profile)
     return Settings(
         meshes=meshes,
         scale=profile.name,
@@ -146,7 +169,42 @@ def resolve_settings(config: pytest.Config) -> Settings:
         results_dir=Path(value["results_dir"]),
         faults=faults,
         sources={name: src for name, (_, src) in raw.items()},
+        install=_install_mode(value),
+        tools={tool: value[f"{tool}_bin"] for tool in TOOLS if value[f"{tool}_bin"]},
+        versions=_versions(value),
+        dry_run=_bool("--mesh-dry-run", value["dry_run"]),
+        mesh_setup=mesh_setup,
     )
+
+
+def _install_mode(value: dict[str, str]) -> str:
+    mode = value["install"].strip() or ("auto" if value["cluster"] == "kind" else "skip")
+    if mode not in INSTALL_MODES:
+        raise _usage("--mesh-install", value["install"], ", ".join(INSTALL_MODES))
+    return mode
+
+
+def _versions(value: dict[str, str]) -> Versions:
+    overrides = {key: value[opt].strip() for opt, key in VERSION_KEYS.items() if value[opt].strip()}
+    flags = ", ".join(f"--mesh-{opt.replace('_', '-')}" for opt in VERSION_KEYS if value[opt].strip())
+    versions = _checked(flags or "versions", "", lambda _: load_versions(overrides=overrides))
+    assert isinstance(versions, Versions)
+    return versions
+
+
+def _refuse_unnamed_full(value: dict[str, str], profile: Profile) -> None:
+    """1,000 nodes and 50,000 pods land wherever the current context points: make the user name it."""
+    if profile.name == "full" and value["cluster"] == "existing" and not value["context"].strip():
+        raise _usage("--mesh-context", "", "the context named explicitly when --scale=full runs on an existing "
+                     "cluster (the current context is never assumed for 50,000 pods)")
+
+
+def dry_run_requested(config: pytest.Config) -> bool:
+    """--mesh-dry-run (or its env/ini twin), unless pytest is only showing help or its version."""
+    if config.option.help or config.option.version:
+        return False
+    opt = next(o for o in OPTIONS if o.name == "dry_run")
+    return _bool(opt.flag, _raw(config, opt)[0])
 
 
 def header_lines(settings: Settings) -> list[str]:
@@ -161,6 +219,9 @@ def header_lines(settings: Settings) -> list[str]:
         f"meshscale: profile {p.name}: {p.node_count} nodes, {p.workload.namespaces} namespaces x "
         f"{p.workload.pods_per_service} pods, results in {settings.results_dir} (from {src['results_dir']})"
     )
+    if settings.cluster != "sim":
+        tools = ", ".join(f"{k}={v}" for k, v in settings.tools.items()) or "kind/kubectl/helm from PATH"
+        lines.append(f"meshscale: mesh install {settings.install} (from {src['install']}), tools {tools}")
     if settings.faults:
         lines.append(f"meshscale: sim faults {','.join(settings.faults)} (from {src['sim_fault']})")
     return lines

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from . import options, report_hooks, session
-from .session import SETTINGS, STATE
+from . import dry_run, mesh_setup, options, report_hooks, session
+from .cluster.base import ClusterError
+from .session import SETTINGS, STATE, WORKER_KEY
 
 pytest_plugins = ["pytest_meshscale.fixtures"]
 
@@ -24,6 +25,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """--mesh-dry-run: print every step for the chosen cluster and meshes, run nothing, exit 0."""
+    if not options.dry_run_requested(config):
+        return None
+    print(dry_run.render(options.resolve_settings(config)), end="")
+    return 0
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for marker in MARKERS:
         config.addinivalue_line("markers", marker)
@@ -32,10 +42,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = session.new_state(config, settings)
     config.pluginmanager.register(LastOrdering(), "meshscale-ordering")
     if config.pluginmanager.hasplugin("xdist"):
-        # Tests of one mesh share its fleet and policies: keep each mesh on one worker.
-        if getattr(config.option, "dist", "no") == "load":
-            config.option.dist = "loadgroup"
-            config.option.loadgroup = True  # what xdist workers read to suffix node ids with the group
         config.pluginmanager.register(XdistHooks(), "meshscale-xdist")
 
 
@@ -54,19 +60,38 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("mesh_name", meshes, indirect=True, scope="session", ids=list(meshes))
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist turns xdist_group markers into node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     scale = config.stash[SETTINGS].scale
     kept, dropped = [], []
     for item in items:
         tier = item.get_closest_marker("scale_tier")
         (dropped if tier and scale not in tier.args else kept).append(item)
-        mesh = getattr(item, "callspec", None) and item.callspec.params.get("mesh_name")
-        if mesh:  # one xdist group per mesh: a mesh's fleet and policies are never shared between workers
-            item.add_marker(pytest.mark.xdist_group(f"mesh-{mesh}"))
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # An xdist controller collects nothing: prepare before xdist's own sessionstart (trylast) starts workers.
+    if session.config.pluginmanager.has_plugin("dsession") and session.config.stash[SETTINGS].cluster != "sim":
+        _prepare_real_clusters(session.config)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    if not hasattr(config, "workerinput") and mesh_setup.prepare_early(
+            config.stash[SETTINGS], session.items, config.option.collectonly):
+        _prepare_real_clusters(config)
+
+
+def _prepare_real_clusters(config: pytest.Config) -> None:
+    """A kind or existing cluster is prepared (preflight, kind, mesh install) before the first test, so a
+    refusal is one line rather than an error per test."""
+    with config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():  # live progress
+        try:
+            config.stash[STATE].start_clusters_for_workers()
+        except ClusterError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -74,7 +99,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     state = config.stash[STATE]
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: hand what it learned to the controller
-        workeroutput[session.WORKER_KEY] = state.export()
+        workeroutput[WORKER_KEY] = state.export()
         return
     alluredir = getattr(config.option, "allure_report_dir", None)
     if alluredir and state.meshes:
@@ -101,10 +126,28 @@ class LastOrdering:
 class XdistHooks:
     """Registered only when pytest-xdist is installed (its hooks are unknown to pytest otherwise)."""
 
+    @pytest.hookimpl(tryfirst=True)  # firstresult: before xdist's own LoadScheduling
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Tests of one mesh share its fleet and policies: one worker per mesh, cross-mesh checks last.
+        Used for the default `-n N` distribution (load); an explicit other --dist is respected."""
+        if config.getoption("dist") not in ("load", "loadgroup"):
+            return None
+        from .xdist_scheduling import MeshScheduling
+
+        return MeshScheduling(config, config.stash[STATE].xdist_groups_file(), log)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        groups_file = config.stash[STATE].groups_file
+        if hasattr(config, "workerinput") and groups_file is not None:
+            from .xdist_scheduling import write_groups
+
+            write_groups(groups_file, items)
+
     def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput[session.WORKER_KEY] = node.config.stash[STATE].worker_input()
+        node.workerinput[WORKER_KEY] = node.config.stash[STATE].worker_input()
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        exported = getattr(node, "workeroutput", {}).get(session.WORKER_KEY)
+        exported = getattr(node, "workeroutput", {}).get(WORKER_KEY)
         if exported:
             node.config.stash[STATE].merge(json.loads(exported))

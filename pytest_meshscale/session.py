@@ -8,6 +8,7 @@ cluster like an existing one, so no worker ever starts or stops a cluster.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -35,6 +36,7 @@ class RunState:
     settings: Settings
     run_id: str
     handed: dict[str, dict[str, Any]] = field(default_factory=dict)  # mesh -> ClusterTarget fields (xdist)
+    groups_file: Path | None = None  # xdist: where workers write each test's scheduling group
     meshes: dict[str, MeshInfo] = field(default_factory=dict)
     cluster_facts: dict[str, dict[str, str]] = field(default_factory=dict)
     scores: list[Score] = field(default_factory=list)
@@ -72,8 +74,15 @@ class RunState:
                 self.handed[mesh] = asdict(replace(target, teardown=True))
         return self.handed
 
+    def xdist_groups_file(self) -> Path:
+        if self.groups_file is None:
+            folder = self._stack.enter_context(tempfile.TemporaryDirectory(prefix="meshscale-xdist-"))
+            self.groups_file = Path(folder) / "groups.json"
+        return self.groups_file
+
     def worker_input(self) -> str:
-        return json.dumps({"run_id": self.run_id, "clusters": self.start_clusters_for_workers()})
+        clusters = self.start_clusters_for_workers()
+        return json.dumps({"run_id": self.run_id, "clusters": clusters, "groups": str(self.xdist_groups_file())})
 
     # -- xdist: what workers learned, sent back to the controller for the run-level report files
     def export(self) -> str:
@@ -102,7 +111,7 @@ def new_state(config: pytest.Config, settings: Settings) -> RunState:
     workerinput = getattr(config, "workerinput", None)
     if workerinput and WORKER_KEY in workerinput:
         handed = json.loads(workerinput[WORKER_KEY])
-        return RunState(settings, handed["run_id"], handed["clusters"])
+        return RunState(settings, handed["run_id"], handed["clusters"], Path(handed["groups"]))
     state = RunState(settings, new_run_id())
     state.link_latest()
     return state

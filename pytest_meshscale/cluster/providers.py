@@ -1,6 +1,8 @@
 """Where a mesh's cluster comes from: `sim` starts one simulated cluster per mesh, `existing` uses the
-user's kubeconfig context, `kind` is not built yet. Each provider yields a `ClusterTarget` (a kubeconfig);
-`open_cluster` turns it into a KubeCluster and, on the way out, deletes what the run created.
+user's kubeconfig context, `kind` creates (or re-uses) a kind cluster per mesh. Each provider yields a
+`ClusterTarget` (a kubeconfig); `open_cluster` turns it into a KubeCluster and, on the way out, deletes
+what the run created. Around a kind or existing cluster, `settings.mesh_setup` runs the preflight and the
+mesh install (it lives above this layer, in mesh_setup.py, because it needs the mesh drivers).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..model import Profile
 from .base import ClusterError
@@ -20,7 +22,14 @@ from .ratelimit import RateLimit
 if TYPE_CHECKING:
     from .kube import KubeCluster
 
-__all__ = ["PROVIDERS", "ClusterSettings", "ClusterTarget", "new_run_id", "open_cluster"]
+__all__ = ["PROVIDERS", "ClusterSettings", "ClusterTarget", "MeshSetup", "new_run_id", "open_cluster"]
+
+
+class MeshSetup(Protocol):
+    """Preflight and mesh install around a real cluster: entered once the cluster exists, exited before
+    the provider deletes it. Raises ClusterError (one line) when the cluster is not fit for the run."""
+
+    def __call__(self, settings: Any, target: ClusterTarget, mesh: str) -> AbstractContextManager[None]: ...
 
 
 class ClusterSettings(Protocol):
@@ -38,6 +47,12 @@ class ClusterSettings(Protocol):
     def faults(self) -> tuple[str, ...]: ...
     @property
     def profile(self) -> Profile: ...
+    @property
+    def tools(self) -> dict[str, str]: ...  # explicit binaries: {"kind": "/opt/kind"}
+    @property
+    def versions(self) -> Any: ...  # install.Versions (the kind node image); None only in unit tests
+    @property
+    def mesh_setup(self) -> MeshSetup | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +62,7 @@ class ClusterTarget:
     kubeconfig: str
     context: str | None
     teardown: bool  # delete the run's objects at the end (a sim that is stopped anyway need not)
+    owned: bool = False  # the run created this cluster and deletes it at the end (kind): no uninstall needed
 
 
 Provider = Callable[[ClusterSettings, str], AbstractContextManager[ClusterTarget]]
@@ -83,6 +99,11 @@ def sim_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterTarget
             sim.close()
 
 
+def _with_mesh_setup(settings: ClusterSettings, target: ClusterTarget, mesh: str) -> AbstractContextManager[None]:
+    setup = settings.mesh_setup
+    return nullcontext() if setup is None else setup(settings, target, mesh)
+
+
 @contextmanager
 def existing_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterTarget]:
     path = settings.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
@@ -93,15 +114,21 @@ def existing_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterT
             "(give --mesh-kubeconfig PATH or set KUBECONFIG)"
         )
     context = settings.context or None
-    yield ClusterTarget("existing", context or "current-context", kubeconfig, context, teardown=True)
+    target = ClusterTarget("existing", context or "current-context", kubeconfig, context, teardown=True)
+    with _with_mesh_setup(settings, target, mesh):
+        yield target
 
 
 @contextmanager
 def kind_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterTarget]:
-    raise ClusterError(
-        "--mesh-cluster=kind: kind support is not built yet; use --mesh-cluster=sim or existing"
-    )
-    yield  # pragma: no cover  (makes this a generator, like the other providers)
+    from .kind import kind_cluster, kind_spec  # lazy: only kind runs load pytest-kind (pykube, requests)
+
+    spec = kind_spec(mesh, settings.tools, settings.versions.kind_node_image if settings.versions else None)
+    with kind_cluster(spec, keep=settings.keep) as created:
+        # A cluster the run creates is deleted whole at the end: deleting its objects first is wasted time.
+        target = ClusterTarget("kind", spec.context, str(spec.kubeconfig), spec.context, not created, created)
+        with _with_mesh_setup(settings, target, mesh):
+            yield target
 
 
 PROVIDERS: dict[str, Provider] = {"sim": sim_provider, "existing": existing_provider, "kind": kind_provider}

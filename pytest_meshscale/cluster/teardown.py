@@ -14,16 +14,16 @@ from .api import Api
 from .base import RUN_LABEL, ClusterError, Manifest
 from .errors import Target
 from .resources import Discovery, Resource
-from .watching import list_all, watch_until
+from .watching import PAGE, list_all, watch_until
 
 __all__ = ["TEARDOWN_KINDS", "delete_run_objects"]
 
 # Looked at even if this process applied none of them (the objects may come from an earlier process
-# of the same run); kinds the server does not serve are skipped.
+# of the same run); kinds the server does not serve, or the run's identity may not list, are skipped.
+# No Secrets: the run never creates one, and the minimal ClusterRole grants none.
 TEARDOWN_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "Service"),
     ("v1", "ConfigMap"),
-    ("v1", "Secret"),
     ("v1", "ServiceAccount"),
     ("v1", "Pod"),
     ("apps/v1", "Deployment"),
@@ -66,9 +66,23 @@ def _delete(api: Api, res: Resource, name: str, namespace: str | None) -> bool:
     return resp.status != 404
 
 
-def _strays(api: Api, res: Resource, selector: str, run_namespaces: set[str]) -> list[Manifest]:
+def _listed(api: Api, res: Resource, selector: str, optional: bool) -> list[Manifest]:
+    """The labelled objects of a kind; [] for an `optional` kind (one this process did not apply) that the
+    run's identity may not list: it cannot have created any either (the ClusterRole grants list with create)."""
+    if optional:
+        first = api.call(Target("list", res.kind), "GET", res.path(), query={"labelSelector": selector, "limit": PAGE},
+                         accept=(403,))
+        if first.status == 403:
+            return []
+        doc = first.json()
+        if not (doc.get("metadata") or {}).get("continue"):
+            return list(doc.get("items") or [])
+    return list_all(api, res, labels=selector)[0]
+
+
+def _strays(api: Api, res: Resource, selector: str, run_namespaces: set[str], optional: bool) -> list[Manifest]:
     """Labelled objects that deleting the run's namespaces will not remove (and that have no owner)."""
-    items, _ = list_all(api, res, labels=selector)
+    items = _listed(api, res, selector, optional)
     meta = [i.get("metadata") or {} for i in items]
     return [m for m in meta if m.get("namespace") not in run_namespaces and not m.get("ownerReferences")]
 
@@ -87,11 +101,13 @@ def delete_run_objects(
     ns_res = discovery.resource("v1", "Namespace")
     namespaces = {str(n["metadata"]["name"]) for n in list_all(api, ns_res, labels=selector)[0]}
     count = 0
+    kinds = list(kinds)
+    applied = set(kinds)
     for api_version, kind in dict.fromkeys([*kinds, *TEARDOWN_KINDS]):
         res = discovery.find(api_version, kind)
         if res is None or kind == "Namespace":
             continue
-        for meta in _strays(api, res, selector, namespaces):
+        for meta in _strays(api, res, selector, namespaces, (api_version, kind) not in applied):
             count += _delete(api, res, str(meta["name"]), meta.get("namespace"))
     count += sum(_delete(api, ns_res, name, None) for name in sorted(namespaces))
     gone = _Gone()

@@ -3,7 +3,15 @@ versions, readiness waits, and an uninstall that removes only what was installed
 a plan; `runner` (the only part that starts processes) executes one."""
 
 from .commands import PlanError
-from .permissions import Permission, access_checks, denied_message, grants, missing_grants, ssar_body
+from .permissions import (
+    Permission,
+    access_checks,
+    denied_message,
+    grants,
+    install_checks,
+    missing_grants,
+    ssar_body,
+)
 from .plan import CLUSTER_KINDS, MESHES, PLATFORMS, plan_for
 from .render import render_dry_run
 from .steps import Plan, Step, Target, uninstall_steps
@@ -24,6 +32,7 @@ __all__ = [
     "access_checks",
     "denied_message",
     "grants",
+    "install_checks",
     "load_versions",
     "missing_grants",
     "parse_versions",

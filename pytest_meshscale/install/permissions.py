@@ -10,7 +10,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Permission", "access_checks", "denied_message", "grants", "missing_grants", "ssar_body"]
+__all__ = [
+    "Permission",
+    "access_checks",
+    "denied_message",
+    "grants",
+    "install_checks",
+    "missing_grants",
+    "ssar_body",
+]
 
 _EDIT = ("create", "delete", "get", "list", "watch", "patch")
 _READ = ("get", "list")
@@ -38,6 +46,19 @@ _TABLE: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("security.istio.io", "authorizationpolicies", "", _EDIT, ("istio-ambient",)),
     ("security.istio.io", "peerauthentications", "", _EDIT, ("istio-ambient",)),
     ("gateway.networking.k8s.io", "gateways", "", _EDIT, ("istio-ambient",)),
+    # mesh detection: the istio-waypoint GatewayClass tells whether L7 policy is available
+    ("gateway.networking.k8s.io", "gatewayclasses", "", ("get",), ("istio-ambient",)),
+)
+
+# What a mesh install (--mesh-install=auto) needs beyond a run: the charts create CRDs, cluster-wide RBAC,
+# DaemonSets and webhooks. Asked only when the mesh is absent and auto-install would run; not in the
+# minimal ClusterRole (installing is cluster-admin work).
+_INSTALL: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("apiextensions.k8s.io", "customresourcedefinitions", ("cilium", "istio-ambient")),
+    ("rbac.authorization.k8s.io", "clusterroles", ("cilium", "istio-ambient")),
+    ("rbac.authorization.k8s.io", "clusterrolebindings", ("cilium", "istio-ambient")),
+    ("apps", "daemonsets", ("cilium", "istio-ambient")),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ("istio-ambient",)),
 )
 
 
@@ -57,6 +78,11 @@ def access_checks(mesh: str | None = None) -> tuple[Permission, ...]:
     """Every permission a run of `mesh` needs (None: any mesh, i.e. the union the ClusterRole grants)."""
     rows = [r for r in _TABLE if mesh is None or not r[4] or mesh in r[4]]
     return tuple(Permission(verb, group, res, sub) for group, res, sub, verbs, _ in rows for verb in verbs)
+
+
+def install_checks(mesh: str) -> tuple[Permission, ...]:
+    """The create permissions installing `mesh` needs (none for the baseline: nothing to install)."""
+    return tuple(Permission("create", group, res) for group, res, meshes in _INSTALL if mesh in meshes)
 
 
 def ssar_body(permission: Permission) -> dict[str, Any]:
