@@ -34,4 +34,16 @@ def load_profile(scale: str) -> Profile:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
         raise ProfileError(str(path), "<file>", type(exc).__name__, f"must be valid YAML ({exc})") from None
-    return parse_profile(data, str(path))
+    profile = parse_profile(data, str(path))
+    _check_policy(profile, str(path))
+    return profile
+
+
+def _check_policy(profile: Profile, source: str) -> None:
+    """workload.policy names a shipped policy file, a path to one, or none: caught here, not mid-run."""
+    from .policy_files import policy_names, policy_path  # lazy: policy_files reads the fixtures on import
+
+    name = profile.workload.policy
+    if name != "none" and not policy_path(name).is_file():
+        accepted = ", ".join(("none", *policy_names()))
+        raise ProfileError(source, "workload.policy", name, f"must be one of {accepted} or a path to a policy YAML")

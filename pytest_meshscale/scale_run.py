@@ -14,9 +14,11 @@ from .fleet import Fleet
 from .load import LoadRun, run_profile_load
 from .meshes import MeshDriver, MeshInfo
 from .metrics import MeshMetrics, UsageWindow
-from .model import ComponentUsage, MeshUsage, Profile, RunMeta, Score, score_from
+from .model import ComponentUsage, MeshUsage, Profile, RunMeta, Score, Unsupported, score_from
+from .policies import AppliedPolicies
+from .policy_files import load_policy_case
 
-__all__ = ["ScaleRun", "idle_window_s", "run_scorecard"]
+__all__ = ["ScaleRun", "apply_scale_policy", "idle_window_s", "run_scorecard"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,24 @@ def run_scorecard(
     simulated = cluster.kind == "sim"
     meta = RunMeta(info.name, info.version, profile.name, cluster.kind, simulated, run_id, started, duration)
     return ScaleRun(score_from(load.merged, mesh_usage(idle, loaded), meta), load, idle, loaded, churn.log)
+
+
+def apply_scale_policy(applied: AppliedPolicies, cluster: Cluster, profile: Profile) -> str:
+    """The profile's per-namespace policy (the seed's L7 policy; on Istio it brings a waypoint per
+    namespace), applied and ready before a scale test measures. A mesh that cannot express it (baseline:
+    no L7) is measured without it: the returned note says which, for the report."""
+    name = profile.workload.policy
+    if name == "none":
+        return "no policy (profile workload.policy: none)"
+    case = load_policy_case(name, applied.namespaces)
+    try:
+        manifests = applied.apply_intents(case.intents)
+    except Unsupported as exc:
+        return f"no policy: {exc}"
+    # Waypoints are Deployments in the fleet's namespaces: wait until they serve, as the seed did.
+    cluster.wait_deployments_available(applied.namespaces, profile.creation.ready_timeout_s)
+    kinds = sorted({m["kind"] for m in manifests if m["kind"] != "Namespace"})
+    return f"policy {name} in {len(applied.namespaces)} namespaces ({', '.join(kinds)})"
 
 
 def mesh_usage(idle: UsageWindow | None, loaded: UsageWindow | None) -> MeshUsage:

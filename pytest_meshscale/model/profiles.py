@@ -49,6 +49,7 @@ class Workload:
     services_per_namespace: int
     pods_per_service: int
     clients_per_namespace: int
+    policy: str = "none"  # policy file applied to every namespace in the scale tests (the seed's istioL7/ciliumL7)
 
     @property
     def server_pods(self) -> int:
@@ -184,6 +185,7 @@ def _workload(f: Fields) -> Workload:
         services_per_namespace=f.integer("services_per_namespace", 1, minimum=1),
         pods_per_service=f.integer("pods_per_service", minimum=1),
         clients_per_namespace=f.integer("clients_per_namespace", 1, minimum=1),
+        policy=f.text("policy", "none"),
     )
     f.done()
     return w

@@ -8,7 +8,7 @@ from pytest_meshscale.churn import ChurnRunner
 from pytest_meshscale.scale_run import idle_window_s
 
 
-def test_idle_mesh_cost_is_measured(scale_slot, mesh, mesh_metrics, fleet, meshscale_settings):
+def test_idle_mesh_cost_is_measured(scale_slot, mesh, mesh_metrics, fleet, scale_policy, meshscale_settings):
     if not mesh_metrics.components:
         pytest.skip(f"{mesh.name} has no mesh components: its cost is zero by definition")
     window = mesh_metrics.window(idle_window_s(meshscale_settings.profile))

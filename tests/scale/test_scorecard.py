@@ -18,12 +18,12 @@ def _usage_series(window):
     return series
 
 
-def test_scorecard_within_thresholds(scale_slot, cluster, mesh, fleet, meshscale_settings, meshscale_run):
+def test_scorecard_within_thresholds(scale_slot, cluster, mesh, fleet, scale_policy, meshscale_settings, meshscale_run):
     profile = meshscale_settings.profile
     run = run_scorecard(cluster, mesh.driver, mesh.info, fleet, profile, meshscale_run.run_id)
     meshscale_run.record_score(run.score)
     attach_latency(merged_latency(run.load.merged), mesh.name, mesh.simulated, per_client=run.load.raw)
-    attach_churn_log([asdict(e) for e in run.churn.events])
+    attach_churn_log([asdict(e) for e in run.churn.events], simulated=mesh.simulated)
     if run.loaded is not None:
         attach_usage(_usage_series(run.loaded), mesh.name, mesh.simulated)
     assert run.score.requests > 0, "the load made no request"

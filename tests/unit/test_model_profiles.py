@@ -30,6 +30,7 @@ def test_full_is_the_seed() -> None:
     load = p.load
     assert (load.qps, load.connections, load.duration_s, load.timeout_ms) == (None, 128, 120, 750)
     assert load.uniform and load.percentiles == (50, 75, 90, 99, 99.9)
+    assert w.policy == "seed-l7"  # istioL7 / ciliumL7: the blog's runs had the L7 policy everywhere
 
 
 @pytest.mark.parametrize("name", ["smoke", "pr", "full"])
@@ -53,6 +54,18 @@ def test_bad_field_is_named(path: tuple[str, str], value: object, message: str) 
     with pytest.raises(ProfileError) as err:
         parse_profile(data, "my.yaml")
     assert str(err.value) == f"profile my.yaml: {message}"
+
+
+def test_unknown_workload_policy_is_named_before_the_run(tmp_path) -> None:
+    data = copy.deepcopy(_data("smoke"))
+    data["workload"]["policy"] = "seed-l8"
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ProfileError, match=r"field 'workload.policy' must be one of none, .*seed-l7.*, got 'seed-l8'"):
+        load_profile(str(path))
+    data["workload"]["policy"] = "none"
+    path.write_text(yaml.safe_dump(data))
+    assert load_profile(str(path)).workload.policy == "none"
 
 
 def test_bad_taint_effect_and_label_types() -> None:
