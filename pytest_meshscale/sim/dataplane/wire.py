@@ -21,7 +21,7 @@ from typing import Any
 from .istio import captured
 from .topology import Topology, pod_ip
 
-__all__ = ["TLS12_FIPS_CIPHER", "TLS13_CIPHER", "WG_KEY", "WireView", "ambient_tls", "wire_view"]
+__all__ = ["TLS12_FIPS_CIPHER", "TLS13_CIPHER", "WG_KEY", "WireView", "ambient_tls", "crypto_provider", "wire_view"]
 
 Obj = dict[str, Any]
 WG_KEY = "network.cilium.io/wg-pub-key"
@@ -53,12 +53,21 @@ def _env(store: Any, resource: str, name: str) -> tuple[dict[str, str], str]:
     return env, image
 
 
+def crypto_provider(env: dict[str, str], image: str) -> str:
+    """The rustls provider of the SIMULATED ztunnel build: a real build's provider is fixed at compile
+    time (tls-boring for FIPS); the sim reads it from an image tag ending in `-fips` or, sim-only, from
+    env CRYPTO_PROVIDER, so a test can switch a simulated ztunnel to the FIPS build."""
+    if env.get("CRYPTO_PROVIDER"):
+        return env["CRYPTO_PROVIDER"]
+    return "tls-boring" if image.endswith("-fips") else "tls-aws-lc"
+
+
 def ambient_tls(store: Any) -> tuple[str, str, tuple[str, ...], bool]:
     """(version, cipher, accepted versions, fips) of ztunnel's HBONE TLS, from istiod and ztunnel config."""
     istiod_env, _ = _env(store, "deployments.apps", "istiod")
     zt_env, zt_image = _env(store, "daemonsets.apps", "ztunnel")
     tls12 = zt_env.get("TLS12_ENABLED", "").lower() == "true"
-    provider = zt_env.get("CRYPTO_PROVIDER") == "tls-boring" or zt_image.endswith("-fips")
+    provider = crypto_provider(zt_env, zt_image) == "tls-boring"
     versions = ("TLSv1.3", "TLSv1.2") if tls12 else ("TLSv1.3",)
     if istiod_env.get("COMPLIANCE_POLICY") == "fips-140-2" and tls12 and provider:
         return "TLSv1.2", TLS12_FIPS_CIPHER, ("TLSv1.2",), True

@@ -19,6 +19,7 @@ from .loadservice import LoadService
 from .registry import containers_images
 from .tlsprobe import TlsProbe
 from .usage import UsageModel
+from .ztunnel import Ztunnel
 
 __all__ = ["IMAGES", "SimRuntime"]
 
@@ -29,6 +30,7 @@ IMAGES: dict[str, type[ImageHandler]] = {
     "istio/isotope": LoadService,
     "nicolaka/netshoot": Capture,  # runs `openssl s_client` as the TLS probe when its args say so
     "alpine/openssl": TlsProbe,
+    "istio/ztunnel": Ztunnel,
 }
 GO_ERRORS = {
     "timeout": "dial tcp {ip}:{port}: i/o timeout",
