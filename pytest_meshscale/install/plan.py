@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .commands import PlanError, wait_nodes
+from .commands import HelmRelease, PlanError, helm_release, rollout, wait_nodes
 from .mesh_plans import cilium_steps, istio_ambient_steps
 from .steps import Plan, Step, Target
 from .versions import Versions
@@ -40,6 +40,14 @@ def _kind_cluster(name: str, mesh: str, v: Versions, kubeconfig: str | None, fix
     )
 
 
+def _metrics_server(target: Target, v: Versions) -> list[Step]:
+    """kind serves no metrics.k8s.io, which the mesh-cost tests read. Its kubelets have self-signed
+    serving certificates, hence --kubelet-insecure-tls (only on the throwaway kind cluster)."""
+    release = HelmRelease("metrics-server", "metrics-server", "https://kubernetes-sigs.github.io/metrics-server/",
+                          v.metrics_server_chart, "kube-system", sets=("args={--kubelet-insecure-tls}",))
+    return [helm_release(target, release), rollout(target, "kube-system", "deployment/metrics-server")]
+
+
 def _mesh_steps(mesh: str, target: Target, v: Versions, platform: str, api_host: str | None,
                 fips: bool, fixtures: Path) -> list[Step]:
     values = fixtures / "meshes" / mesh
@@ -56,7 +64,7 @@ def _pins(mesh: str, v: Versions, cluster_kind: str) -> tuple[tuple[str, str], .
     pins = {"cilium": [("cilium chart", v.cilium_chart)],
             "istio-ambient": [("istio charts", v.istio_chart), ("gateway-api", v.gateway_api)]}.get(mesh, [])
     if cluster_kind == "kind":
-        pins += [("kind", v.kind), ("node image", v.kind_node_image)]
+        pins += [("kind", v.kind), ("node image", v.kind_node_image), ("metrics-server chart", v.metrics_server_chart)]
     return tuple(pins) + (("kubectl", v.kubectl), ("helm", v.helm))
 
 
@@ -78,6 +86,7 @@ def plan_for(cluster_kind: str, mesh: str, versions: Versions, *, cluster_name: 
         head = [_kind_cluster(name, mesh, versions, kubeconfig, fixtures)]
         head += [] if mesh == "cilium" else [wait_nodes(target)]  # kindnet: Ready without a mesh
         steps = head + _mesh_steps(mesh, target, versions, platform, f"{name}-control-plane", fips, fixtures)
+        steps += _metrics_server(target, versions)
         title = f"{mesh} on kind (cluster {name})"
     else:
         target = Target(kubeconfig, context)

@@ -25,6 +25,7 @@ _PATTERNS = {
     "kind_node_image": (rf"^kindest/node:v{_SEMVER}(@sha256:[0-9a-f]{{64}})?$", "kindest/node:vX.Y.Z[@sha256:...]"),
     "kubectl": (rf"^v{_SEMVER}$", "a release tag like v1.30.13"),
     "helm": (rf"^v{_SEMVER}$", "a release tag like v3.16.4"),
+    "metrics_server_chart": (rf"^{_SEMVER}$", "a chart version like 3.12.2"),
 }
 
 
@@ -43,6 +44,7 @@ class Versions:
     kind_node_image: str
     kubectl: str
     helm: str
+    metrics_server_chart: str
     source: str = ""
 
     @property

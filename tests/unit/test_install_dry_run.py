@@ -11,12 +11,14 @@ import pytest
 from pytest_meshscale.install import load_versions, plan_for
 
 REPO = Path(__file__).resolve().parents[2]
+METRICS = ["helm-metrics-server", "wait-deployment-metrics-server"]  # kind serves no metrics.k8s.io by itself
 KIND_STEPS = {
-    "cilium": ["kind-cluster", "helm-cilium", "wait-daemonset-cilium", "wait-deployment-cilium-operator", "wait-nodes"],
+    "cilium": ["kind-cluster", "helm-cilium", "wait-daemonset-cilium", "wait-deployment-cilium-operator", "wait-nodes",
+               *METRICS],
     "istio-ambient": ["kind-cluster", "wait-nodes", "gateway-api-crds", "wait-gateway-api-crds",
                       "namespace-istio-system", "helm-istio-base", "helm-istiod", "helm-istio-cni", "helm-ztunnel",
-                      "wait-daemonset-istio-cni-node", "wait-daemonset-ztunnel"],
-    "baseline": ["kind-cluster", "wait-nodes"],
+                      "wait-daemonset-istio-cni-node", "wait-daemonset-ztunnel", *METRICS],
+    "baseline": ["kind-cluster", "wait-nodes", *METRICS],
 }
 
 

@@ -15,6 +15,16 @@ ISTIO_ORDER = [
 ]
 
 
+METRICS = ["helm-metrics-server", "wait-deployment-metrics-server"]  # kind only: it serves no metrics.k8s.io
+
+
+def test_kind_gets_a_pinned_metrics_server_and_existing_clusters_do_not() -> None:
+    step = plan_for("kind", "baseline", VERSIONS).step("helm-metrics-server")
+    assert step.argv[step.argv.index("--version") + 1] == VERSIONS.metrics_server_chart
+    assert "args={--kubelet-insecure-tls}" in step.argv
+    assert "helm-metrics-server" not in _names(plan_for("existing", "cilium", VERSIONS))
+
+
 def _names(plan) -> list[str]:
     return [s.name for s in plan.steps]
 
@@ -30,7 +40,7 @@ def test_kind_plans_create_the_cluster_first_from_the_meshs_config_and_pinned_im
 
 def test_istio_ambient_installs_crds_then_base_istiod_cni_ztunnel_then_waits() -> None:
     plan = plan_for("kind", "istio-ambient", VERSIONS)
-    assert _names(plan) == ["kind-cluster", "wait-nodes", *ISTIO_ORDER]
+    assert _names(plan) == ["kind-cluster", "wait-nodes", *ISTIO_ORDER, *METRICS]
     assert _names(plan_for("existing", "istio-ambient", VERSIONS)) == ISTIO_ORDER
 
 
@@ -54,7 +64,7 @@ def test_gateway_api_crds_are_the_pinned_release_and_only_applied_when_absent() 
 def test_cilium_on_kind_pins_the_chart_uses_kind_values_and_points_at_the_control_plane() -> None:
     plan = plan_for("kind", "cilium", VERSIONS, cluster_name="pr-7")
     assert _names(plan) == ["kind-cluster", "helm-cilium", "wait-daemonset-cilium",
-                            "wait-deployment-cilium-operator", "wait-nodes"]
+                            "wait-deployment-cilium-operator", "wait-nodes", *METRICS]
     argv = plan.step("helm-cilium").argv
     assert argv[argv.index("--version") + 1] == "1.16.1"
     assert argv[argv.index("-f") + 1].endswith("fixtures/meshes/cilium/values-kind.yaml")

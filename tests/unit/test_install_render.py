@@ -25,21 +25,22 @@ def test_kind_cilium_dry_run_lists_cluster_then_cilium_then_waits_then_the_unins
     assert [shlex.split(c)[:3] for c in commands] == [
         ["kind", "create", "cluster"], ["helm", "install", "cilium"], ["kubectl", "--context", "kind-meshscale-cilium"],
         ["kubectl", "--context", "kind-meshscale-cilium"], ["kubectl", "--context", "kind-meshscale-cilium"],
-        ["kind", "delete", "cluster"], ["helm", "uninstall", "cilium"],
+        ["helm", "install", "metrics-server"], ["kubectl", "--context", "kind-meshscale-cilium"],
+        ["kind", "delete", "cluster"], ["helm", "uninstall", "metrics-server"], ["helm", "uninstall", "cilium"],
     ]
     assert "uninstall (only what the install ran): 1 step(s)" in text
-    assert "uninstall if the cluster already existed: 1 step(s)" in text
+    assert "uninstall if the cluster already existed: 2 step(s)" in text
     assert "note: WireGuard needs the nodes' kernel wireguard module" in text
 
 
 def test_istio_dry_run_shows_the_namespace_manifest_and_every_guard() -> None:
     text = render_dry_run(plan_for("kind", "istio-ambient", VERSIONS))
-    assert "install: 11 step(s)" in text
+    assert "install: 13 step(s)" in text
     assert "     manifest (stdin):\n       apiVersion: v1\n       kind: Namespace\n" in text
     guards = [line for line in text.splitlines() if "skipped (and never uninstalled) if this succeeds" in line]
-    assert len(guards) == 7  # cluster, CRDs, namespace, 4 releases
+    assert len(guards) == 8  # cluster, CRDs, namespace, 4 releases, metrics-server
     order = [shlex.split(c)[2] for c in _commands(text) if c.startswith("helm install")]
-    assert order == ["istio-base", "istiod", "istio-cni", "ztunnel"]
+    assert order == ["istio-base", "istiod", "istio-cni", "ztunnel", "metrics-server"]
     assert "--set profile=ambient" in text
     assert "v1.3.0/standard-install.yaml" in text
 
