@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "ProxyResponse", "Manifest"]
+__all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "KindNotServed", "ProxyResponse", "Manifest"]
 
 RUN_LABEL = "meshscale.io/run-id"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -19,6 +19,10 @@ Manifest = dict[str, Any]
 
 class ClusterError(RuntimeError):
     """A non-transient API failure, worded as one line for the user (verb, object, reason)."""
+
+
+class KindNotServed(ClusterError):
+    """The API server does not serve this kind (its CRD is not installed): callers may treat it as absent."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from .base import ClusterError
+from .base import KindNotServed
 
 __all__ = ["Discovery", "Resource", "group_version_path", "parse_resource_list"]
 
@@ -76,7 +76,7 @@ class Discovery:
     def resource(self, api_version: str, kind: str) -> Resource:
         found = self.find(api_version, kind)
         if found is None:
-            raise ClusterError(
+            raise KindNotServed(
                 f"kind {kind} in apiVersion {api_version} is not served by the API server "
                 "(is its CRD installed?)"
             )

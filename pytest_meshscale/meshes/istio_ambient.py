@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..cluster.base import Cluster, Manifest
+from ..cluster.base import Cluster, KindNotServed, Manifest
 from ..model.policy import Intent, l7_namespaces
 from ..policy_files import proxy_access
 from .base import Component, EncryptionFacts, MeshInfo, MeshNotFound, image_tag
@@ -48,13 +48,21 @@ class IstioAmbientDriver:
         if istiod is None or ztunnel is None:
             raise MeshNotFound("istio-ambient: needs Deployment istio-system/istiod and DaemonSet istio-system/ztunnel")
         features = {"l4-policy", "mtls"}
-        if cluster.get("gateway.networking.k8s.io/v1", "GatewayClass", "istio-waypoint") is not None:
+        if self._has_waypoint_class(cluster):
             features.add("l7-policy")
         fips, reason = fips_verdict(_env(istiod), _env(ztunnel), self._ztunnel_log(cluster))
         if fips:
             features.add("fips")
         version = image_tag(istiod["spec"]["template"]["spec"]["containers"][0]["image"])
         return MeshInfo(self.name, version, frozenset(features), {"fips": reason})
+
+    @staticmethod
+    def _has_waypoint_class(cluster: Cluster) -> bool:
+        """Waypoints (L7) need the Gateway API CRDs; without them Istio still does L4 and mTLS."""
+        try:
+            return cluster.get("gateway.networking.k8s.io/v1", "GatewayClass", "istio-waypoint") is not None
+        except KindNotServed:
+            return False
 
     def _ztunnel_log(self, cluster: Cluster) -> str:
         pods = cluster.list("v1", "Pod", NAMESPACE, "app=ztunnel")
