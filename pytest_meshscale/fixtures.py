@@ -14,7 +14,7 @@ import pytest
 
 from . import report_hooks
 from .churn import ChurnRunner
-from .cluster.base import RUN_LABEL, Cluster
+from .cluster.base import RUN_LABEL, Cluster, is_simulated
 from .fleet import Fleet, create_fleet
 from .load import LoadRun, run_profile_load
 from .meshes import MeshDriver, MeshInfo, driver_for
@@ -85,7 +85,7 @@ def mesh(pytestconfig: pytest.Config, cluster: Cluster, mesh_name: str) -> MeshU
     driver = driver_for(mesh_name)
     info = driver.detect(cluster)
     run_state(pytestconfig).record_mesh(info, cluster)
-    return MeshUnderTest(mesh_name, driver, info, cluster.kind == "sim")
+    return MeshUnderTest(mesh_name, driver, info, is_simulated(cluster.kind, cluster.server_version()))
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cluster.base import is_simulated
 from .model import Matrix, Observation, PolicyCase
 from .report import (
     MeshFacts,
@@ -46,8 +47,9 @@ def run_facts(state: Any) -> RunFacts:
     settings = state.settings
     meshes = tuple(MeshFacts(i.name, i.version, tuple(sorted(i.features))) for i in state.meshes.values())
     facts = next(iter(state.cluster_facts.values()), {"kind": settings.cluster, "k8s": "unknown"})
+    simulated = is_simulated(facts["kind"], facts["k8s"])
     return RunFacts(
-        meshes, facts["k8s"], settings.profile.pools, settings.profile.name, facts["kind"], facts["kind"] == "sim",
+        meshes, facts["k8s"], settings.profile.pools, settings.profile.name, facts["kind"], simulated,
         {"run.id": state.run_id},
     )
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .churn import ChurnLog, ChurnRunner
-from .cluster.base import Cluster
+from .cluster.base import Cluster, is_simulated
 from .fleet import Fleet
 from .load import LoadRun, run_profile_load
 from .meshes import MeshDriver, MeshInfo
@@ -49,7 +49,7 @@ def run_scorecard(
         sampling = pool.submit(metrics.window, duration) if has_components else None
         load = run_profile_load(cluster, clients, profile.load, f"meshscale {run_id} {info.name}", duration, _say)
         loaded = sampling.result() if sampling else None
-    simulated = cluster.kind == "sim"
+    simulated = is_simulated(cluster.kind, cluster.server_version())
     meta = RunMeta(info.name, info.version, profile.name, cluster.kind, simulated, run_id, started, duration)
     return ScaleRun(score_from(load.merged, mesh_usage(idle, loaded), meta), load, idle, loaded, churn.log)
 

@@ -9,12 +9,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "KindNotServed", "ProxyResponse", "Manifest"]
+__all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "KindNotServed", "ProxyResponse", "Manifest",
+           "is_simulated"]
 
 RUN_LABEL = "meshscale.io/run-id"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 
 Manifest = dict[str, Any]
+
+
+SIM_VERSION_MARK = "-meshscale-sim"  # in the simulated API server's gitVersion (sim/server/discovery.py)
+
+
+def is_simulated(kind: str, server_version: str) -> bool:
+    """A sim is a sim also when reached as an `existing` cluster through its kubeconfig: its numbers are
+    model outputs either way and must never be reported as measured."""
+    return kind == "sim" or server_version.endswith(SIM_VERSION_MARK)
 
 
 class ClusterError(RuntimeError):

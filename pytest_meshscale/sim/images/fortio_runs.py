@@ -7,10 +7,11 @@ import json
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..perf import RunSpec, simulate_run
+from ..perf import RunSpec, plan_rate, simulate_run
 from .base import Env, pod_name
 from .fortio_json import RunMeta, result_id, result_json
 from .fortio_params import RunParams
@@ -20,6 +21,7 @@ __all__ = ["FortioRun", "FortioRuns"]
 
 Obj = dict[str, Any]
 TICK_S = 0.1  # how often a running load wakes to notice stop (500 runs at full scale)
+REBOOK_S = 1.0  # at most this often a run re-books its rate while more runs start
 
 
 @dataclass
@@ -63,15 +65,21 @@ class FortioRuns:
         plan = Plan(env, run.pod, p)
         flow_id = f"{key[0]}/{key[1]}#{run.run_id}"
         writes0, concurrent = _writes(env), env.loadbook.active() + 1
-        first = simulate_run(env.params, self._spec(p, 1.0), plan.mix, plan.saturation(env, concurrent, 0), 0)
-        env.loadbook.start(plan.flow(flow_id, run.pod, first.actual_qps))
+
+        def book(concurrent: int) -> None:
+            # The node agents' usage reads this rate; it must follow the load as more clients start,
+            # or the first of 500 clients would be booked at an unsaturated rate for the whole run.
+            rate, _ = plan_rate(env.params, self._spec(p, 1.0), plan.mix, plan.saturation(env, concurrent, 0))
+            env.loadbook.start(plan.flow(flow_id, run.pod, rate))
+
+        book(concurrent)
         env.logs.add(
             run.pod,
             f"I httprunner.go> Starting http test for {p.url} with {p.connections} threads "
             f"at {p.requested_qps} qps (simulated)",
         )
         try:
-            concurrent = self._wait(run, p, concurrent)
+            concurrent = self._wait(run, p, concurrent, book)
         finally:
             env.loadbook.stop(flow_id)
         elapsed = max(time.time() - run.start, 1e-3)
@@ -87,13 +95,17 @@ class FortioRuns:
     def _spec(self, p: RunParams, elapsed: float) -> RunSpec:
         return RunSpec(p.qps, p.connections, elapsed, p.timeout_s, p.resolution, p.exactly)
 
-    def _wait(self, run: FortioRun, p: RunParams, concurrent: int) -> int:
+    def _wait(self, run: FortioRun, p: RunParams, concurrent: int, book: Callable[[int], None]) -> int:
         end = run.start + (p.duration_s if p.duration_s is not None else float("inf"))
         if p.exactly:
             end = run.start + min(p.exactly / 1000.0, 5.0)  # short: exact-count runs are probes
+        booked, booked_at = concurrent, time.time()
         while not run.stop.is_set() and time.time() < end:
             run.stop.wait(min(TICK_S, max(0.0, end - time.time())))
             concurrent = max(concurrent, self.env.loadbook.active())
+            if concurrent > booked and time.time() - booked_at >= REBOOK_S:
+                book(concurrent)
+                booked, booked_at = concurrent, time.time()
         return concurrent
 
     def _record(self, plan: Plan, run: FortioRun, count: int) -> None:

@@ -6,7 +6,7 @@ from .histogram import BUCKET_VALUES, Histogram
 from .latency import Latency
 from .loadbook import Flow, LoadBook
 from .params import DEFAULT_PARAMS_FILE, Component, PerfParams, PerfParamsError, load_params
-from .run import Mix, RunResult, RunSpec, Saturation, simulate_run
+from .run import Mix, RunResult, RunSpec, Saturation, plan_rate, simulate_run
 from .usage import Counts, usage_of
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "RunSpec",
     "Saturation",
     "load_params",
+    "plan_rate",
     "simulate_run",
     "usage_of",
 ]
