@@ -3,6 +3,7 @@ churn overlaps it; /fortio/rest/stop ends it early. Results are saved per pod as
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -66,10 +67,13 @@ class FortioRuns:
         flow_id = f"{key[0]}/{key[1]}#{run.run_id}"
         writes0, concurrent = _writes(env), env.loadbook.active() + 1
 
+        sat0 = plan.saturation(env, concurrent, 0)  # counts objects: once per run, not per re-booking
+
         def book(concurrent: int) -> None:
             # The node agents' usage reads this rate; it must follow the load as more clients start,
             # or the first of 500 clients would be booked at an unsaturated rate for the whole run.
-            rate, _ = plan_rate(env.params, self._spec(p, 1.0), plan.mix, plan.saturation(env, concurrent, 0))
+            sat = dataclasses.replace(sat0, concurrent_runs=concurrent)
+            rate, _ = plan_rate(env.params, self._spec(p, 1.0), plan.mix, sat)
             env.loadbook.start(plan.flow(flow_id, run.pod, rate))
 
         book(concurrent)

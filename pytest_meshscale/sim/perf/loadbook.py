@@ -29,14 +29,18 @@ class LoadBook:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._flows: dict[str, Flow] = {}
+        self._version = 0
+        self._per_node: dict[tuple[tuple[str, ...], bool], tuple[int, dict[str, float]]] = {}
 
     def start(self, flow: Flow) -> None:
         with self._lock:
             self._flows[flow.run_id] = flow
+            self._version += 1
 
     def stop(self, run_id: str) -> None:
         with self._lock:
             self._flows.pop(run_id, None)
+            self._version += 1
 
     def flows(self) -> list[Flow]:
         with self._lock:
@@ -47,14 +51,27 @@ class LoadBook:
 
     def node_kqps(self, node: str, paths: tuple[str, ...], client_side: bool = True) -> float:
         """kqps crossing `node` on the given paths (client side counts unless told not to)."""
-        total = 0.0
-        for f in self.flows():
+        return self._node_totals(paths, client_side).get(node, 0.0) / 1000
+
+    def _node_totals(self, paths: tuple[str, ...], client_side: bool) -> dict[str, float]:
+        # Every node at once, kept until the flows change: a PodMetrics list at full scale asks this for
+        # 2,000 agent pods, and walking 500 flows for each one stalled the API server.
+        with self._lock:
+            version, flows = self._version, list(self._flows.values())
+            cached = self._per_node.get((paths, client_side))
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        totals: dict[str, float] = {}
+        for f in flows:
             if f.path not in paths:
                 continue
-            if client_side and f.client_node == node:
-                total += f.qps
-            total += f.qps * f.backend_nodes.get(node, 0.0)
-        return total / 1000
+            if client_side:
+                totals[f.client_node] = totals.get(f.client_node, 0.0) + f.qps
+            for node, share in f.backend_nodes.items():
+                totals[node] = totals.get(node, 0.0) + f.qps * share
+        with self._lock:
+            self._per_node[(paths, client_side)] = (version, totals)
+        return totals
 
     def waypoint_kqps(self, ns: str, name: str) -> float:
         return sum(f.qps for f in self.flows() if f.waypoint == (ns, name)) / 1000
