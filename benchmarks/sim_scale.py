@@ -16,11 +16,8 @@ Targets: Available < 60 s, >= 2,000 pods/s, RSS < 3 GiB, kubectl get pods -A < 1
 from __future__ import annotations
 
 import argparse
-import base64
-import http.client
 import json
 import os
-import ssl
 import subprocess
 import sys
 import threading
@@ -28,10 +25,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import yaml
 from kubernetes import client, config, watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sim_api import connection, vm_hwm_gib  # noqa: E402
+
 from pytest_meshscale.profile_files import load_profile  # noqa: E402
 from pytest_meshscale.sim.process import SimProcess  # noqa: E402
 from pytest_meshscale.sim.store import Store  # noqa: E402
@@ -124,21 +122,12 @@ def watch_deployments(api: client.ApiClient, c: Counters, stop: threading.Event)
 def count_pods(sim: SimProcess, c: Counters, stop: threading.Event) -> None:
     """Sample the server's own pod count (/metrics apiserver_storage_objects) every 0.25 s: a client-side
     pod watch would measure the Python client's decoding speed instead of the sim's creation rate."""
-    conn, headers = _connection(sim)
+    conn, headers = connection(sim.kubeconfig)
     while not stop.wait(0.25):
         conn.request("GET", "/metrics", headers=headers)
         text = conn.getresponse().read().decode()
         line = next((x for x in text.splitlines() if x.startswith('apiserver_storage_objects{resource="pods"}')), "")
         c.pod_samples.append((time.monotonic(), int(line.split()[-1]) if line else 0))
-
-
-def _connection(sim: SimProcess) -> tuple[http.client.HTTPSConnection, dict[str, str]]:
-    kc = yaml.safe_load(Path(sim.kubeconfig).read_text())
-    token = kc["users"][0]["user"]["token"]
-    ca = base64.b64decode(kc["clusters"][0]["cluster"]["certificate-authority-data"]).decode()
-    port = int(sim.url.rsplit(":", 1)[1])
-    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ssl.create_default_context(cadata=ca))
-    return conn, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 def pods_per_s(samples: list[tuple[float, int]]) -> tuple[int, float | None]:
@@ -157,7 +146,7 @@ def fill_pods(sim: SimProcess, namespaces: list[str], per_ns: int) -> float:
     client) so the cluster is full size for the kubectl and RSS figures. Returns pods/s over HTTP."""
 
     def one_worker(chunk: list[str]) -> None:
-        conn, headers = _connection(sim)
+        conn, headers = connection(sim.kubeconfig)
         for ns in chunk:
             for i in range(per_ns):
                 pod = {
@@ -194,13 +183,6 @@ def store_create_rate(n: int = 52_000) -> float:
             },
         )
     return n / (time.perf_counter() - start)
-
-
-def vm_hwm_gib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024 / 1024
-    return float("nan")
 
 
 def run_fleet(sim: SimProcess, namespaces: list[str], replicas: int, timeout: float) -> dict:
