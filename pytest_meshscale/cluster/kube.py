@@ -24,6 +24,7 @@ __all__ = ["KubeCluster", "KubeTransport"]
 
 # What the connection itself can throw (resets, refused, timeouts, truncated chunks); TLS errors excluded.
 _CONNECTION_ERRORS = (urllib3.exceptions.HTTPError, OSError)
+POOL_SIZE = 48
 
 
 def _transient(exc: BaseException) -> TransientError | ClusterError:
@@ -68,6 +69,9 @@ class KubeTransport:
     def __init__(self, kubeconfig: str, context: str | None) -> None:
         config = type.__call__(k8s_client.Configuration)  # a fresh one, not the process-wide default
         config.retries = False
+        # The client's default pool is 5 per CPU (10 here) while the load fans out to 32 threads, plus churn
+        # and metrics: with a smaller pool, connections are thrown away and re-opened mid-load.
+        config.connection_pool_maxsize = POOL_SIZE
         try:
             self.client = k8s_config.new_client_from_config(  # type: ignore[no-untyped-call]
                 config_file=kubeconfig,
