@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
-# apiserver_request_total{verb="create",resource="pods",subresource="",code="201"} 12
+# apiserver_request_total{verb="create",group="apps",resource="deployments",subresource="",code="201"} 12
 _REQUEST_LINE = re.compile(
-    r'^apiserver_request_total\{verb="([^"]*)",resource="([^"]*)",subresource="([^"]*)",code="([^"]*)"\} (\d+)$'
+    r'^apiserver_request_total\{verb="([^"]*)",(?:group="([^"]*)",)?resource="([^"]*)",subresource="([^"]*)",'
+    r'code="([^"]*)"\} (\d+)$'
 )
 
-RequestKey = tuple[str, str, str, str]  # verb, resource, subresource, code
+RequestKey = tuple[str, str, str, str]  # verb, resource (plural.group outside the core group), subresource, code
 
 
 def connection(kubeconfig: Path) -> tuple[http.client.HTTPSConnection, dict[str, str]]:
@@ -48,12 +49,14 @@ def metrics_text(kubeconfig: Path) -> str:
 
 
 def request_counts(text: str) -> Counter[RequestKey]:
-    """apiserver_request_total by (verb, resource, subresource, code) from a /metrics page."""
+    """apiserver_request_total by (verb, resource, subresource, code) from a /metrics page; a resource
+    outside the core group is named plural.group, so `pods` (core) and `pods.metrics.k8s.io` differ."""
     counts: Counter[RequestKey] = Counter()
     for line in text.splitlines():
         m = _REQUEST_LINE.match(line)
         if m:
-            counts[m.group(1, 2, 3, 4)] = int(m.group(5))
+            verb, group, resource, sub, code, n = m.groups()
+            counts[(verb, f"{resource}.{group}" if group else resource, sub, code)] = int(n)
     return counts
 
 

@@ -228,7 +228,7 @@ def test_metrics_count_requests(sim: SimProcess) -> None:
         _, text, _ = _raw(sim, "/metrics", _token(sim))
         assert isinstance(text, str)
         assert 'meshscale_sim_info{simulated="true"} 1' in text
-        line = 'apiserver_request_total{verb="get",resource="namespaces",subresource="",code="200"} '
+        line = 'apiserver_request_total{verb="get",group="",resource="namespaces",subresource="",code="200"} '
         return next((int(x.split()[-1]) for x in text.splitlines() if x.startswith(line)), 0)
 
     before = gets()

@@ -46,7 +46,7 @@ class Api:
         body: bytes,
         raw_query: str = "",
     ) -> Response:
-        verb, resource, sub = method.lower(), "", ""
+        verb, group, resource, sub = method.lower(), "", "", ""
         try:
             if path in _OPEN_PATHS:
                 return Response(200, b"ok", "text/plain")
@@ -59,8 +59,9 @@ class Api:
                 resource = "nonresource"
                 response = self._non_resource(req)
             else:
-                verb, resource, sub = (
+                verb, group, resource, sub = (
                     verb_of(method, target, req.flag("watch")),
+                    target.group,
                     target.plural,
                     target.subresource,
                 )
@@ -71,7 +72,7 @@ class Api:
                 response.headers["Retry-After"] = str(exc.retry_after)
         except Exception as exc:  # a bug in the sim must still answer with a Status, not a dropped connection
             response = json_response(ApiError(500, "InternalError", f"internal error: {exc!r}").status_body(), 500)
-        self.metrics.request(verb, resource, sub, response.status)
+        self.metrics.request(verb, group, resource, sub, response.status)
         return response
 
     def _non_resource(self, req: Request) -> Response:

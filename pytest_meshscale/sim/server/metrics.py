@@ -17,14 +17,15 @@ def _labels(names: tuple[str, ...], values: tuple[str, ...]) -> str:
 class Metrics:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.requests: Counter[tuple[str, str, str, str]] = Counter()  # verb, resource, subresource, code
+        self.requests: Counter[tuple[str, str, str, str, str]] = Counter()  # verb, group, resource, subresource, code
         self.watches_started: Counter[str] = Counter()
         self.watches_open = 0
         self.watch_events = 0
 
-    def request(self, verb: str, resource: str, subresource: str, code: int) -> None:
+    def request(self, verb: str, group: str, resource: str, subresource: str, code: int) -> None:
+        # group as in the real apiserver_request_total: core pods and metrics.k8s.io pods are different loads
         with self._lock:
-            self.requests[(verb, resource, subresource, str(code))] += 1
+            self.requests[(verb, group, resource, subresource, str(code))] += 1
 
     def watch(self, resource: str, delta: int) -> None:
         with self._lock:
@@ -38,10 +39,10 @@ class Metrics:
 
     def total(self, verb: str | None = None, code: str | None = None) -> int:
         with self._lock:
-            return sum(n for (v, _, _, c), n in self.requests.items() if verb in (None, v) and code in (None, c))
+            return sum(n for (v, _, _, _, c), n in self.requests.items() if verb in (None, v) and code in (None, c))
 
     def render(self, objects: Mapping[str, int]) -> str:
-        names = ("verb", "resource", "subresource", "code")
+        names = ("verb", "group", "resource", "subresource", "code")
         out = [
             "# HELP apiserver_request_total Requests served by the meshscale simulated API server.",
             "# TYPE apiserver_request_total counter",
