@@ -60,6 +60,8 @@ def label_test(identity: ResultIdentity) -> None:
     """Call from an autouse fixture (setup) of every scenario test; allure-pytest reads it at teardown."""
     _dynamic.parameter("mesh", identity.mesh)
     _dynamic.parameter("scale", identity.scale)
+    # pytest's own `mesh_name` parameter repeats `mesh`: kept in the history id, hidden from readers.
+    _dynamic.parameter("mesh_name", identity.mesh, mode=allure.parameter_mode.HIDDEN)
     _dynamic.label(MESH_LABEL, identity.mesh)
     _dynamic.label("scale", identity.scale)
     _dynamic.label("simulated", "true" if identity.simulated else "false")

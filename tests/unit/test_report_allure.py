@@ -92,6 +92,7 @@ def test_labels_and_excluded_volatile_parameters(pytester: pytest.Pytester, monk
     assert _param(result, "run id")["excluded"] is True
     assert _param(result, "cluster")["excluded"] is True
     assert not _param(result, "scale").get("excluded")
+    assert _param(result, "mesh_name")["mode"] == "hidden"  # pytest's duplicate of `mesh`
 
 
 def test_without_the_mesh_parameter_the_meshes_collide(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
