@@ -5,15 +5,15 @@ or helm need not be installed: the text is built from the same plans the run exe
 
 from __future__ import annotations
 
-import os
 import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .cluster.base import RUN_LABEL
-from .cluster.kind import KIND_CONFIGS, KIND_DIR
-from .cluster.preflight import SSAR_PATH
+from .cluster.kind import KIND_CONFIGS, kind_paths
+from .cluster.preflight import SSAR_PATH, pool_need
+from .cluster.providers import kubeconfig_path
 from .install import Plan, Step, access_checks, install_checks, plan_for, render_dry_run
 
 __all__ = ["render"]
@@ -39,8 +39,7 @@ def _sim(settings: Any, mesh: str) -> list[str]:
 
 
 def _kind(settings: Any, mesh: str) -> list[str]:
-    name = f"meshscale-{mesh}"
-    kubeconfig = Path.cwd() / KIND_DIR / name / "kubeconfig"
+    name, kubeconfig = kind_paths(mesh)
     plan = plan_for("kind", mesh, settings.versions, cluster_name=name, kubeconfig=str(kubeconfig))
     image = settings.versions.kind_node_image
     steps = [_kind_cluster_step(s, name, kubeconfig, image, mesh) if s.owns_cluster else s for s in plan.steps]
@@ -69,16 +68,14 @@ def _tool_source(settings: Any) -> str:
 
 
 def _existing(settings: Any, mesh: str) -> list[str]:
-    kubeconfig = settings.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
+    kubeconfig = kubeconfig_path(settings.kubeconfig)
     checks = access_checks(mesh)
     lines = [
         f"preflight (reads, and SelfSubjectAccessReviews, which create nothing), kubeconfig {kubeconfig}, "
         f"context {settings.context or '(current context)'}:",
         "  1. GET /version",
         f"  2. POST {SSAR_PATH} x {len(checks)}: {', '.join(map(str, checks))}",
-        "  3. GET /api/v1/nodes: " + "; ".join(
-            f"pool {p.name} needs {p.count} node(s) labelled "
-            + (",".join(f"{k}={v}" for k, v in p.labels.items()) or "(any)") for p in settings.profile.pools),
+        "  3. GET /api/v1/nodes: " + "; ".join(pool_need(p) for p in settings.profile.pools),
         f"  4. detect {mesh} through the API (its mesh driver)",
     ]
     if settings.install == "skip":

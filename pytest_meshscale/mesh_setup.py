@@ -57,10 +57,11 @@ def preflight(cluster: KubeCluster, settings: Any, target: ClusterTarget, mesh: 
     """The existing-cluster checks that need no mesh knowledge; ClusterError (one line) on the first failure."""
     context, server = kubeconfig_context(target.kubeconfig, target.context)
     say(f"meshscale preflight: context {context}, server {server}, Kubernetes {cluster.server_version()}")
-    denied = _denied(cluster, access_checks(mesh))
+    checks = access_checks(mesh)
+    denied = _denied(cluster, checks)
     if denied:
         raise ClusterError(denied_message(denied))
-    say(f"meshscale preflight: {len(access_checks(mesh))} permissions allowed (SelfSubjectAccessReview)")
+    say(f"meshscale preflight: {len(checks)} permissions allowed (SelfSubjectAccessReview)")
     nodes = cluster.list("v1", "Node")
     short = pool_shortfalls(nodes, settings.profile.pools)
     if short:

@@ -20,7 +20,7 @@ from typing import Any
 from ..install.runner import INSTALL_HINTS
 from .base import ClusterError
 
-__all__ = ["KIND_CONFIGS", "KindSpec", "find_tool", "kind_cluster", "kind_spec"]
+__all__ = ["KIND_CONFIGS", "KindSpec", "find_tool", "kind_cluster", "kind_paths", "kind_spec"]
 
 KIND_CONFIGS = Path(__file__).resolve().parents[2] / "fixtures" / "kind"
 KIND_DIR = ".pytest-kind"  # KindCluster's own folder: it creates .pytest-kind/<name>/ in the working directory
@@ -57,9 +57,14 @@ def find_tool(name: str, tools: Mapping[str, str]) -> str:
     return found
 
 
-def kind_spec(mesh: str, tools: Mapping[str, str], image: str | None, cwd: Path | None = None) -> KindSpec:
+def kind_paths(mesh: str, cwd: Path | None = None) -> tuple[str, Path]:
+    """(cluster name, kubeconfig path) of a mesh's kind cluster, as KindCluster lays them out."""
     name = f"meshscale-{mesh}"
-    kubeconfig = (cwd or Path.cwd()) / KIND_DIR / name / "kubeconfig"
+    return name, (cwd or Path.cwd()) / KIND_DIR / name / "kubeconfig"
+
+
+def kind_spec(mesh: str, tools: Mapping[str, str], image: str | None, cwd: Path | None = None) -> KindSpec:
+    name, kubeconfig = kind_paths(mesh, cwd)
     return KindSpec(name, KIND_CONFIGS / f"{mesh}.yaml", image, find_tool("kind", tools),
                     find_tool("kubectl", tools), kubeconfig)
 

@@ -19,7 +19,7 @@ from .api import Api
 from .base import ClusterError, Manifest
 from .errors import Target
 
-__all__ = ["SSAR_PATH", "access_allowed", "kubeconfig_context", "pool_shortfalls"]
+__all__ = ["SSAR_PATH", "access_allowed", "kubeconfig_context", "pool_need", "pool_shortfalls"]
 
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 SSAR_WORKERS = 8  # the reviews are independent; the client-side rate limit still paces them
@@ -60,12 +60,17 @@ def _matches(node: Manifest, labels: Mapping[str, str]) -> bool:
     return all(have.get(k) == v for k, v in labels.items())
 
 
+def pool_need(pool: NodePool) -> str:
+    """What a profile pool asks of the nodes, in the words of the preflight and the dry run."""
+    labels = ",".join(f"{k}={v}" for k, v in pool.labels.items()) or "(any)"
+    return f"pool {pool.name} needs {pool.count} node(s) labelled {labels}"
+
+
 def pool_shortfalls(nodes: Sequence[Manifest], pools: Sequence[NodePool]) -> list[str]:
     """One phrase per profile pool with fewer nodes carrying its labels than the profile counts."""
     short = []
     for pool in pools:
         found = sum(1 for node in nodes if _matches(node, pool.labels))
         if found < pool.count:
-            labels = ",".join(f"{k}={v}" for k, v in pool.labels.items()) or "(any)"
-            short.append(f"pool {pool.name} needs {pool.count} node(s) labelled {labels}, found {found}")
+            short.append(f"{pool_need(pool)}, found {found}")
     return short

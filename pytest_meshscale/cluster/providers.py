@@ -104,10 +104,15 @@ def _with_mesh_setup(settings: ClusterSettings, target: ClusterTarget, mesh: str
     return nullcontext() if setup is None else setup(settings, target, mesh)
 
 
+def kubeconfig_path(given: str) -> str:
+    """The kubeconfig an existing cluster is read from: --mesh-kubeconfig, else $KUBECONFIG's first file,
+    else ~/.kube/config (not expanded, as shown to the user)."""
+    return given or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
+
+
 @contextmanager
 def existing_provider(settings: ClusterSettings, mesh: str) -> Iterator[ClusterTarget]:
-    path = settings.kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or "~/.kube/config"
-    kubeconfig = os.path.expanduser(path)
+    kubeconfig = os.path.expanduser(kubeconfig_path(settings.kubeconfig))
     if not os.path.isfile(kubeconfig):
         raise ClusterError(
             f"--mesh-kubeconfig: no kubeconfig file at {kubeconfig!r} "
