@@ -42,8 +42,8 @@ import yaml
 from sim_api import RequestKey, metrics_text, request_counts, vm_hwm_kib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pytest_meshscale.data.profiles import load_profile  # noqa: E402
 from pytest_meshscale.model import ProfileError  # noqa: E402
-from pytest_meshscale.profile_files import load_profile  # noqa: E402
 from pytest_meshscale.sim.process import SimProcess, SimStartError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -30,7 +30,7 @@ from kubernetes import client, config, watch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sim_api import connection, vm_hwm_gib  # noqa: E402
 
-from pytest_meshscale.profile_files import load_profile  # noqa: E402
+from pytest_meshscale.data.profiles import load_profile  # noqa: E402
 from pytest_meshscale.sim.process import SimProcess  # noqa: E402
 from pytest_meshscale.sim.store import Store  # noqa: E402
 

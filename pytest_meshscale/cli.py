@@ -10,7 +10,7 @@ __all__ = ["main"]
 
 COMMANDS = {
     "sim": ("pytest_meshscale.sim.command", "run the simulated cluster (meshscale sim up ...)"),
-    "fortio": ("pytest_meshscale.fortio_command", "fortio result tools (meshscale fortio merge FILE...)"),
+    "fortio": ("pytest_meshscale.report.fortio_command", "fortio result tools (meshscale fortio merge FILE...)"),
     "compare": ("pytest_meshscale.report.compare_command", "compare Score JSON of mesh runs"),
     "report": ("pytest_meshscale.report.build_command", "build the Allure 3 report and scorecard"),
 }

@@ -8,25 +8,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .cluster.providers import MeshSetup
-from .install.versions import Versions, VersionsError, load_versions
-from .mesh_setup import mesh_setup
+from .data.profiles import PROFILE_NAMES, load_profile
+from .meshes import DRIVERS, MESHES
+from .meshes.install.versions import Versions, VersionsError, load_versions
 from .model import Profile, ProfileError
-from .profile_files import PROFILE_NAMES, load_profile
+from .provision.settings import CLUSTERS, INSTALL_MODES, TOOLS, Settings
 from .sim.faults import FAULTS_ENV, FaultError, parse_faults
 
-__all__ = ["MESHES", "OPTIONS", "Settings", "add_options", "resolve_settings"]
+__all__ = ["OPTIONS", "Settings", "add_options", "resolve_settings"]
 
-MESHES = ("istio-ambient", "cilium", "baseline")
-CLUSTERS = ("sim", "kind", "existing")
-INSTALL_MODES = ("auto", "skip")
-TOOLS = ("kind", "kubectl", "helm")
-VERSION_KEYS = {"cilium_version": "cilium_chart", "istio_version": "istio_chart"}  # option -> versions.yaml key
+# --mesh-<x>-version per installable mesh, from its versions.yaml key ("cilium_chart" -> cilium_version).
+VERSION_KEYS = {d.chart_key.removesuffix("_chart") + "_version": d.chart_key for d in DRIVERS.values() if d.chart_key}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,34 +58,11 @@ OPTIONS = (
     Option("kind_bin", "--mesh-kind-bin", "", "the kind binary (default: kind on PATH; never downloaded)"),
     Option("kubectl_bin", "--mesh-kubectl-bin", "", "the kubectl binary (default: kubectl on PATH)"),
     Option("helm_bin", "--mesh-helm-bin", "", "the helm binary for mesh installs (default: helm on PATH)"),
-    Option("cilium_version", "--mesh-cilium-version", "", "Cilium chart version to install "
-           "(default: cilium_chart in fixtures/meshes/versions.yaml)"),
-    Option("istio_version", "--mesh-istio-version", "", "Istio chart version to install "
-           "(default: istio_chart in fixtures/meshes/versions.yaml)"),
+    *(Option(opt, "--mesh-" + opt.replace("_", "-"), "", f"{key.removesuffix('_chart')} chart version to install "
+             f"(default: {key} in fixtures/meshes/versions.yaml)") for opt, key in VERSION_KEYS.items()),
     Option("dry_run", "--mesh-dry-run", "false", "print every step for the chosen cluster and meshes "
            "(commands, manifests), run nothing, exit 0", is_bool=True),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything a run needs to know, fixed once at configure time."""
-
-    meshes: tuple[str, ...]
-    scale: str
-    profile: Profile
-    cluster: str
-    context: str
-    kubeconfig: str
-    keep: bool
-    results_dir: Path
-    faults: tuple[str, ...]
-    sources: dict[str, str]
-    install: str = "skip"  # "auto" or "skip", resolved per cluster kind
-    tools: dict[str, str] = field(default_factory=dict)  # explicit binaries: {"kind": "/opt/kind"}
-    versions: Versions | None = None  # pinned install versions with the --mesh-*-version overrides
-    dry_run: bool = False
-    mesh_setup: MeshSetup | None = None  # preflight + install around a kind/existing cluster (mesh_setup.py)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -173,7 +147,6 @@ def resolve_settings(config: pytest.Config) -> Settings:
         tools={tool: value[f"{tool}_bin"] for tool in TOOLS if value[f"{tool}_bin"]},
         versions=_versions(value),
         dry_run=_bool("--mesh-dry-run", value["dry_run"]),
-        mesh_setup=mesh_setup,
     )
 
 

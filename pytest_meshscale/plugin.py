@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-from . import dry_run, mesh_setup, options, report_hooks, session
+from . import options, run_state
 from .cluster.base import ClusterError
-from .session import SETTINGS, STATE, WORKER_KEY
+from .provision import dry_run, mesh_setup
+from .report import run_record
+from .run_state import SETTINGS, STATE, WORKER_KEY
 
-pytest_plugins = ["pytest_meshscale.fixtures"]
+pytest_plugins = ["pytest_meshscale.plugin_fixtures"]
 
 MARKERS = (
     "mesh_requires(*features): skip unless the mesh under test has every feature "
@@ -39,7 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     settings = options.resolve_settings(config)
     config.stash[SETTINGS] = settings
-    config.stash[STATE] = session.new_state(config, settings)
+    config.stash[STATE] = run_state.new_state(config, settings)
     config.pluginmanager.register(LastOrdering(), "meshscale-ordering")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "meshscale-xdist")
@@ -103,13 +105,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     alluredir = getattr(config.option, "allure_report_dir", None)
     if alluredir and state.meshes:
-        report_hooks.write_allure_run_files(alluredir, state)
+        run_record.write_allure_run_files(alluredir, state)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
-    text = report_hooks.scorecard_text(config.stash[STATE].run_dir)
+    text = run_record.scorecard_text(config.stash[STATE].run_dir)
     if text:
         terminalreporter.write_sep("=", "meshscale scorecard")
         for line in text.splitlines():

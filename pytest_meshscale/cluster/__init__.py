@@ -1,13 +1,12 @@
 """The cluster layer: the `Cluster` interface, its one implementation over the official Kubernetes client
-(imported lazily, so `import pytest_meshscale.cluster` stays cheap), and the providers that hand out a
-cluster per mesh (`open_cluster`)."""
+(imported lazily, so `import pytest_meshscale.cluster` stays cheap), and the client stack under it
+(rate limit, retries, counters). Providers that hand out a cluster live in provision/."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from .base import MANAGED_BY_LABEL, RUN_LABEL, Cluster, ClusterError, Manifest, ProxyResponse
-from .providers import PROVIDERS, ClusterSettings, ClusterTarget, new_run_id, open_cluster
 from .ratelimit import RateLimit
 from .retry import RetryPolicy
 from .stats import ApiStats
@@ -17,20 +16,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MANAGED_BY_LABEL",
-    "PROVIDERS",
     "RUN_LABEL",
     "ApiStats",
     "Cluster",
     "ClusterError",
-    "ClusterSettings",
-    "ClusterTarget",
     "KubeCluster",
     "Manifest",
     "ProxyResponse",
     "RateLimit",
     "RetryPolicy",
-    "new_run_id",
-    "open_cluster",
 ]
 
 

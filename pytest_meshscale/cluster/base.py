@@ -68,7 +68,7 @@ class Cluster(Protocol):
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None: ...
 
-    def delete_run_objects(self, timeout_s: float = 300) -> int:
+    def delete_run_objects(self, timeout_s: float = 300, kinds: Iterable[tuple[str, str]] = ()) -> int:
         """Delete every object carrying this run's label (and nothing else); return how many."""
 
     def wait_for(

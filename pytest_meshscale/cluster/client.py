@@ -64,9 +64,11 @@ class ApiCluster:
             accept=(404,),
         )
 
-    def delete_run_objects(self, timeout_s: float = 300) -> int:
+    def delete_run_objects(self, timeout_s: float = 300, kinds: Iterable[tuple[str, str]] = ()) -> int:
+        """Delete what carries this run's label: kinds it applied, the common kinds, and `kinds` (the
+        meshes' policy kinds, which an earlier process of the same run may have applied)."""
         return delete_run_objects(
-            self.api, self.discovery, self.run_id, sorted(self.applier.kinds), timeout_s
+            self.api, self.discovery, self.run_id, sorted(self.applier.kinds), timeout_s, also=kinds
         )
 
     def wait_for(

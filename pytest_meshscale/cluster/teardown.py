@@ -30,12 +30,7 @@ TEARDOWN_KINDS: tuple[tuple[str, str], ...] = (
     ("apps/v1", "DaemonSet"),
     ("batch/v1", "Job"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("cilium.io/v2", "CiliumNetworkPolicy"),
-    ("cilium.io/v2", "CiliumClusterwideNetworkPolicy"),
-    ("security.istio.io/v1", "AuthorizationPolicy"),
-    ("security.istio.io/v1", "PeerAuthentication"),
-    ("gateway.networking.k8s.io/v1", "Gateway"),
-)
+)  # the meshes' own kinds come from the caller (meshes.policy_kinds())
 
 
 class _Gone:
@@ -94,8 +89,11 @@ def delete_run_objects(
     kinds: Iterable[tuple[str, str]],
     timeout_s: float,
     clock: Callable[[], float] = time.monotonic,
+    also: Iterable[tuple[str, str]] = (),
 ) -> int:
-    """Delete the run's objects; return how many delete calls removed something (a namespace counts once)."""
+    """Delete the run's objects; return how many delete calls removed something (a namespace counts once).
+    `kinds` were applied by this process (listing them must work); `also` and TEARDOWN_KINDS are looked
+    at where the server serves them and the identity may list them."""
     deadline = clock() + timeout_s
     selector = f"{RUN_LABEL}={run_id}"
     ns_res = discovery.resource("v1", "Namespace")
@@ -103,7 +101,7 @@ def delete_run_objects(
     count = 0
     kinds = list(kinds)
     applied = set(kinds)
-    for api_version, kind in dict.fromkeys([*kinds, *TEARDOWN_KINDS]):
+    for api_version, kind in dict.fromkeys([*kinds, *TEARDOWN_KINDS, *also]):
         res = discovery.find(api_version, kind)
         if res is None or kind == "Namespace":
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from html import escape
 
+from ..meshes import mesh_colour
 from .simulated import mark_title as chart_title
 
 __all__ = [
@@ -24,11 +25,11 @@ __all__ = [
 
 # Colour-blind-safe (Okabe-Ito); meshes keep one colour across every chart of a report.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-KNOWN_COLORS = {"istio-ambient": PALETTE[0], "cilium": PALETTE[1], "baseline": PALETTE[2]}
 
 
 def color_for(name: str, index: int) -> str:
-    return KNOWN_COLORS.get(name, PALETTE[index % len(PALETTE)])
+    """The mesh's own colour (its driver's), else one from the palette by position."""
+    return mesh_colour(name) or PALETTE[index % len(PALETTE)]
 
 
 def text(x: float, y: float, body: str, size: int = 12, anchor: str = "start", **attrs: str) -> str:

@@ -12,13 +12,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from ..model import Profile, ProfileError
-from .faults import FaultError, Faults, parse_faults
-from .runtime import NullRuntime, PodRuntime
+from .faults import FaultError, parse_faults
+from .runtime import PodRuntime
 from .server.auth import Authorizer, TokenFileError, load_token_file
 from .store import Store
+from .world import build_world
 
 __all__ = ["MESHES", "READY_PREFIX", "main"]
 
@@ -53,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _profile(args: argparse.Namespace) -> Profile:
-    from ..profile_files import load_profile  # the one place that reads profile files
+    from ..data.profiles import load_profile  # the one place that reads profile files
 
     if args.nodes is None:
         return load_profile(args.scale)
@@ -62,17 +63,6 @@ def _profile(args: argparse.Namespace) -> Profile:
     base = load_profile("smoke")
     pools = tuple(dataclasses.replace(p, count=args.nodes) if p.role == "server" else p for p in base.pools)
     return dataclasses.replace(base, name=f"nodes-{args.nodes}", pools=pools)
-
-
-def _build_world(store: Store, mesh: str, profile: Profile, faults: Faults, seed: int) -> Any:
-    """The controllers and simulated images (sim/world.py); None while that module does not exist."""
-    try:
-        from .world import build_world
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.world":
-            raise
-        return None
-    return build_world(store, mesh, profile, faults, seed)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -87,16 +77,15 @@ def _run(args: argparse.Namespace) -> int:
     restricted = load_token_file(args.token_file) if args.token_file else {}
     store = Store()
     seed_store(store)
-    world = _build_world(store, args.mesh, profile, faults, args.seed)
-    runtime: PodRuntime = world.runtime if world is not None else NullRuntime()
+    world = build_world(store, args.mesh, profile, faults, args.seed)
+    runtime: PodRuntime = world.runtime
     server = ApiServer(Api(store, runtime, Authorizer(None, restricted), faults, args.seed), args.port)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     server.start()
     try:
-        if world is not None:
-            world.start()
+        world.start()
         write_kubeconfig(
             args.kubeconfig,
             server.url,
@@ -111,8 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         while not stop.wait(1.0):
             pass
     finally:
-        if world is not None:
-            world.stop()
+        world.stop()
         server.stop()
     return 0
 

@@ -15,7 +15,7 @@ from ..model import Profile
 from .components import MESHES, install
 from .controllers import Controllers, Timing, load_timing, node_objects
 from .faults import Faults
-from .runtime import NullRuntime, PodRuntime
+from .runtime import PodRuntime
 from .store import Store
 
 __all__ = ["MESHES", "World", "build_world"]
@@ -23,10 +23,8 @@ __all__ = ["MESHES", "World", "build_world"]
 
 def _runtime(store: Store, mesh: str, profile: Profile, faults: Faults, seed: int) -> PodRuntime:
     """The simulated images (sim/images, imported late: it pulls in the data plane and perf model)."""
-    try:
-        from .images import SimRuntime
-    except ImportError:
-        return NullRuntime()
+    from .images import SimRuntime
+
     return SimRuntime(store, mesh, profile, faults, seed)
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from pytest_meshscale.encryption import server_pods
-from pytest_meshscale.load import ClientPod
+from pytest_meshscale.scenario.encryption import server_pods
+from pytest_meshscale.scenario.load import ClientPod
 
 
 @dataclass(frozen=True)

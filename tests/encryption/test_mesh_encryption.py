@@ -1,41 +1,44 @@
-"""Each mesh's own encryption promise: Istio ambient HBONE mTLS (and STRICT rejecting plaintext),
-Cilium WireGuard with a peer for every other node; and the FIPS verdict, stated as a fact."""
+"""Each mesh's own encryption promise, as its driver states it: mTLS on the mesh's encrypted port (and a
+STRICT mode rejecting plaintext), node-to-node encryption with a peer for every other node; and the FIPS
+verdict, stated as a fact."""
 
 import time
 
 import pytest
 
 from pytest_meshscale.cluster.base import RUN_LABEL
-from pytest_meshscale.encryption import server_pods, tls_handshake, wireguard_keys
-from pytest_meshscale.meshes.render_istio import render_strict_mtls
-from pytest_meshscale.policy_files import proxy_access
-from pytest_meshscale.workloads import SERVER_PORT
+from pytest_meshscale.model.fleet_names import proxy_access
+from pytest_meshscale.scenario.encryption import server_pods, tls_handshake
+from pytest_meshscale.scenario.workloads import SERVER_PORT
 
 FIPS_TLS12 = {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
               "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384"}
 
 
 @pytest.mark.mesh_requires("mtls")
-def test_hbone_port_speaks_mtls(cluster, mesh, cross_node_pair):
+def test_encrypted_port_speaks_mtls(cluster, mesh, cross_node_pair):
     server = cross_node_pair.server
     ns, node = server["metadata"]["namespace"], server["spec"]["nodeName"]
-    hs = tls_handshake(cluster, ns, node, f"{cross_node_pair.server_ip}:15008")
-    assert hs.ok, f"no TLS handshake on HBONE port 15008 of {server['metadata']['name']}:\n{hs.log[-600:]}"
+    facts = mesh.driver.encryption(mesh.info)
+    port = facts.encrypted_port
+    hs = tls_handshake(cluster, ns, node, f"{cross_node_pair.server_ip}:{port}")
+    where = f"{facts.mechanism} port {port} of {server['metadata']['name']}"
+    assert hs.ok, f"no TLS handshake on {where}:\n{hs.log[-600:]}"
     if "fips" in mesh.info.features:
         fips_ok = hs.protocol == "TLSv1.2" and hs.cipher in FIPS_TLS12
         assert fips_ok, f"FIPS mode negotiated {hs.protocol} {hs.cipher}"
     else:
-        assert hs.protocol == "TLSv1.3", f"ztunnel negotiated {hs.protocol} {hs.cipher}"
+        assert hs.protocol == "TLSv1.3", f"{where} negotiated {hs.protocol} {hs.cipher}"
 
 
 @pytest.mark.mesh_requires("mtls")
-def test_strict_peer_authentication_rejects_plaintext(cluster, policy, fleet, run_id):
+def test_strict_mtls_rejects_plaintext(cluster, mesh, policy, fleet, run_id):
     """The API server's pod proxy is a plaintext client outside the mesh: STRICT must turn it away."""
     ns = fleet.namespaces[0]
     pod = server_pods(cluster, ns)[0]["metadata"]["name"]
     before = cluster.proxy_get(pod, ns, SERVER_PORT, "/")
     assert before.status == 200, f"plaintext reached {ns}/{pod} before STRICT? HTTP {before.status}"
-    policy.apply_manifests(render_strict_mtls([ns], {RUN_LABEL: run_id}, proxy_access=proxy_access()))
+    policy.apply_manifests(mesh.driver.strict_mtls([ns], {RUN_LABEL: run_id}, proxy_access()))
     deadline = time.monotonic() + 30
     while (after := cluster.proxy_get(pod, ns, SERVER_PORT, "/")).status == 200:
         assert time.monotonic() < deadline, "STRICT mTLS still accepts plaintext after 30 s"
@@ -45,7 +48,7 @@ def test_strict_peer_authentication_rejects_plaintext(cluster, policy, fleet, ru
 
 @pytest.mark.mesh_requires("wireguard")
 def test_wireguard_peers_are_nodes_minus_one(cluster, mesh):
-    keys = wireguard_keys(cluster)
+    keys = mesh.driver.encryption_peers(cluster)
     missing = [node for node, has_key in keys.items() if not has_key]
     peers = sum(keys.values()) - 1
     assert not missing, (

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pytest
 
 from pytest_meshscale.model import CellDiff, Matrix, PolicyCase
-from pytest_meshscale.policy_results import save_observations
-from pytest_meshscale.probes import ProbeRound
-from pytest_meshscale.report_hooks import attach_policy_result
+from pytest_meshscale.report.run_record import attach_policy_result
+from pytest_meshscale.scenario.policy_results import save_observations
+from pytest_meshscale.scenario.probes import ProbeRound
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ only when the probes show the defect (and lint names it)."""
 import pytest
 
 from pytest_meshscale.cluster.base import RUN_LABEL
+from pytest_meshscale.meshes.istio_ambient.seed_manifests import seed_istio_tcp_policy, without_paths
 from pytest_meshscale.meshes.lint import lint
 from pytest_meshscale.model import Verdict
-from pytest_meshscale.seed_manifests import seed_istio_tcp_policy, without_paths
 
 CATCH_DEADLINE_S = 3.0  # the defect is permanent; no need to wait for propagation past a few probes
 

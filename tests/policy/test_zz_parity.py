@@ -5,7 +5,7 @@ recorded matrices; how a deny looks may differ (an Istio waypoint answers 403 wh
 
 import pytest
 
-from pytest_meshscale.policy_results import load_observations, parity_differences
+from pytest_meshscale.scenario.policy_results import load_observations, parity_differences
 
 
 @pytest.mark.meshscale_last

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from filelock import FileLock
 
-from pytest_meshscale.scale_run import apply_scale_policy
+from pytest_meshscale.scenario.scale_run import apply_scale_policy
 
 
 @pytest.fixture

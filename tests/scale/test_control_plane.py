@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from pytest_meshscale.churn import ChurnRunner
-from pytest_meshscale.scale_run import idle_window_s
+from pytest_meshscale.scenario.churn import ChurnRunner
+from pytest_meshscale.scenario.scale_run import idle_window_s
 
 
 def test_idle_mesh_cost_is_measured(scale_slot, mesh, mesh_metrics, fleet, scale_policy, meshscale_settings):

@@ -3,7 +3,7 @@ rounds). pytest-benchmark turns itself off under xdist, so these say they are sk
 
 import pytest
 
-from pytest_meshscale.workloads import SERVER
+from pytest_meshscale.scenario.workloads import SERVER
 
 ROUNDS = 3
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pytest_meshscale.model import check_thresholds, format_violations
 from pytest_meshscale.report import attach_churn_log, attach_latency, attach_usage
 from pytest_meshscale.report.attachments import merged_latency
-from pytest_meshscale.scale_run import run_scorecard
+from pytest_meshscale.scenario.scale_run import run_scorecard
 
 
 def _usage_series(window):

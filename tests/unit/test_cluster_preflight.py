@@ -13,10 +13,11 @@ import yaml
 from test_cluster_providers import Settings
 from test_suites_under_faults import _outcomes, _run  # the suites' own pytest-subprocess helpers
 
-from pytest_meshscale.cluster import RUN_LABEL, open_cluster
-from pytest_meshscale.cluster.preflight import kubeconfig_context, pool_shortfalls
-from pytest_meshscale.install import Permission, access_checks
-from pytest_meshscale.profile_files import load_profile, profile_path
+from pytest_meshscale.cluster import RUN_LABEL
+from pytest_meshscale.data.profiles import load_profile, profile_path
+from pytest_meshscale.provision.installer import Permission, access_checks
+from pytest_meshscale.provision.preflight import kubeconfig_context, pool_shortfalls
+from pytest_meshscale.provision.providers import open_cluster
 from pytest_meshscale.sim.process import SimProcess
 
 MISSING = (Permission("patch", "apps", "deployments", "scale"), Permission("list", "", "nodes"))

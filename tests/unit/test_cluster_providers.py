@@ -7,30 +7,29 @@ import json
 import os
 import stat
 import sys
-from dataclasses import dataclass, field, replace
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_meshscale.cluster import PROVIDERS, RUN_LABEL, ClusterError, new_run_id, open_cluster
-from pytest_meshscale.install import load_versions
-from pytest_meshscale.model import Profile
-from pytest_meshscale.profile_files import load_profile
+from pytest_meshscale.cluster import RUN_LABEL, ClusterError
+from pytest_meshscale.data.profiles import load_profile
+from pytest_meshscale.provision import providers
+from pytest_meshscale.provision import settings as settings_module
+from pytest_meshscale.provision.installer import load_versions
+from pytest_meshscale.provision.providers import PROVIDERS, open_cluster
+from pytest_meshscale.provision.target import new_run_id
 
 
-@dataclass(frozen=True)
-class Settings:
-    cluster: str = "sim"
-    context: str = ""
-    kubeconfig: str = ""
-    keep: bool = False
-    faults: tuple[str, ...] = ()
-    profile: Profile = field(default_factory=lambda: load_profile("smoke"))
-    tools: dict[str, str] = field(default_factory=dict)
-    versions: Any = None
-    mesh_setup: Any = None
-    install: str = "skip"
+def Settings(**kw: Any) -> settings_module.Settings:  # noqa: N802 - stands in for the class in these tests
+    """Real Settings with the defaults these tests share (a sim, the smoke profile, nothing explicit)."""
+    profile = kw.pop("profile", None) or load_profile("smoke")
+    base: dict[str, Any] = dict(meshes=("cilium",), scale=profile.name, profile=profile, cluster="sim", context="",
+                                kubeconfig="", keep=False, results_dir=Path("meshscale-results"), faults=(),
+                                sources={})
+    return settings_module.Settings(**{**base, **kw})
 
 
 NS = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prov-001"}}
@@ -95,6 +94,8 @@ def test_existing_provider_deletes_the_run_objects_on_exit() -> None:
 FAKE_KIND = """#!{python}
 import json, os, sys
 args, state = sys.argv[1:], os.environ["FAKE_KIND_STATE"]
+if args == ["version"]:  # the tool lookup's check, before anything is created
+    sys.exit(print("kind v0.28.0 go1.24.2 linux/amd64"))
 with open(os.environ["FAKE_KIND_LOG"], "a") as log:
     log.write(json.dumps(args) + "\\n")
 names = open(state).read().split() if os.path.exists(state) else []
@@ -146,11 +147,15 @@ def _executable(path: Path, text: str) -> None:
 
 @pytest.fixture
 def fake_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeKind:
-    """PATH holds only a fake kind and a (never run) kubectl; pytest-kind-ng's downloads would fail loudly."""
+    """PATH holds only a fake kind and a kubectl that only answers its version (the tool lookup's check);
+    pytest-kind-ng's downloads would fail loudly."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     _executable(bin_dir / "kind", FAKE_KIND.format(python=sys.executable))
-    _executable(bin_dir / "kubectl", "#!/bin/sh\nexit 1\n")
+    # The fake cluster has no API server: these tests are about the provider, not the preflight around it.
+    monkeypatch.setattr(providers, "mesh_setup", lambda *args, **kwargs: nullcontext())
+    kubectl = '#!/bin/sh\n[ "$1" = version ] && echo "Client Version: v1.30.13" && exit 0\nexit 1\n'
+    _executable(bin_dir / "kubectl", kubectl)
     fake = FakeKind(bin_dir, tmp_path / "clusters", tmp_path / "calls.jsonl")
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setenv("FAKE_KIND_STATE", str(fake.state))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_meshscale.fortio_command import main
 from pytest_meshscale.model import Histogram
 from pytest_meshscale.model.fortio import result_document
+from pytest_meshscale.report.fortio_command import main
 
 R = 0.001
 

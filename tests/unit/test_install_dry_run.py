@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_meshscale.install import load_versions, plan_for
+from pytest_meshscale.provision.installer import load_versions, plan_for
 
 REPO = Path(__file__).resolve().parents[2]
 METRICS = ["helm-metrics-server", "wait-deployment-metrics-server"]  # kind serves no metrics.k8s.io by itself

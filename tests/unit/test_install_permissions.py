@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_meshscale.install import Permission, access_checks, denied_message, grants, missing_grants, ssar_body
+from pytest_meshscale.provision.installer import (
+    Permission,
+    access_checks,
+    denied_message,
+    grants,
+    missing_grants,
+    ssar_body,
+)
 
 ROLE_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "rbac" / "meshscale-clusterrole.yaml"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_meshscale.install import PlanError, load_versions, plan_for, uninstall_steps
+from pytest_meshscale.provision.installer import PlanError, load_versions, plan_for, uninstall_steps
 
 VERSIONS = load_versions()
 ISTIO_ORDER = [
@@ -119,7 +119,7 @@ def test_baseline_on_an_existing_cluster_installs_nothing() -> None:
 
 @pytest.mark.parametrize(("args", "kwargs", "message"), [
     (("sim", "cilium"), {}, "cluster: bad value 'sim'; accepted: kind, existing"),
-    (("kind", "linkerd"), {}, "mesh: bad value 'linkerd'; accepted: cilium, istio-ambient, baseline"),
+    (("kind", "linkerd"), {}, "mesh: bad value 'linkerd'; accepted: istio-ambient, cilium, baseline"),
     (("kind", "cilium"), {"platform": "aks"}, "platform: bad value 'aks'; accepted: kind"),
     (("existing", "cilium"), {"platform": "eks"}, "platform: bad value 'eks'; accepted: kind, aks"),
     (("kind", "cilium"), {"fips": True}, "WireGuard is never FIPS-approved"),
@@ -136,7 +136,9 @@ def test_plan_binaries_are_the_three_tools_in_first_use_order() -> None:
     assert plan_for("existing", "cilium", VERSIONS).binaries() == ("helm", "kubectl")
 
 
-def test_only_the_runner_starts_processes() -> None:
-    package = Path(__file__).resolve().parents[2] / "pytest_meshscale" / "install"
-    starters = [p.name for p in package.glob("*.py") if "subprocess" in p.read_text() or "os.system" in p.read_text()]
-    assert starters == ["runner.py"]
+def test_only_the_runner_and_the_tool_lookup_start_processes() -> None:
+    package = Path(__file__).resolve().parents[2] / "pytest_meshscale"
+    modules = [*package.glob("meshes/**/*.py"), *package.glob("provision/installer/*.py"), package / "provision" /
+               "tools.py"]
+    starters = sorted(p.name for p in modules if "subprocess" in p.read_text() or "os.system" in p.read_text())
+    assert starters == ["runner.py", "tools.py"]

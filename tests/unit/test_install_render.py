@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from pytest_meshscale.install import load_versions, plan_for, render_dry_run
+from pytest_meshscale.provision.installer import load_versions, plan_for, render_dry_run
 
 VERSIONS = load_versions()
 

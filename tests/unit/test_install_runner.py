@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_meshscale.install import load_versions, plan_for
-from pytest_meshscale.install.runner import StepFailed, ToolMissing, resolve_tools, run_plan, run_uninstall
+from pytest_meshscale.provision.installer import load_versions, plan_for
+from pytest_meshscale.provision.installer.runner import StepFailed, run_plan, run_uninstall
+from pytest_meshscale.provision.tools import ToolMissing, resolve_tools
 
 VERSIONS = load_versions()
 # Logs its argv (and a manifest read from stdin); a guard (`helm status X`, `kubectl get ... X`) succeeds
@@ -18,6 +19,8 @@ VERSIONS = load_versions()
 FAKE = """#!{python}
 import os, sys
 args = sys.argv[1:]
+if args[:1] == ["version"]:  # the tool lookup asks each tool its version (kind, kubectl --client, helm)
+    sys.exit(print(os.path.basename(sys.argv[0]) + " version: Client Version: v0.0.0"))
 with open({log!r}, "a") as log:
     log.write(os.path.basename(sys.argv[0]) + " " + " ".join(args) + "\\n")
     if args[-2:] == ["-f", "-"]:
@@ -48,7 +51,7 @@ def test_install_runs_every_step_in_order_and_reports_progress(tmp_path: Path) -
     plan = plan_for("existing", "istio-ambient", VERSIONS, context="c")
     paths, log = _tools(tmp_path)
     said: list[str] = []
-    ran = run_plan(plan, resolve_tools(plan, paths), said.append)
+    ran = run_plan(plan, resolve_tools(plan.binaries(), paths), said.append)
     assert ran == [s.name for s in plan.steps]
     assert said[0].startswith("meshscale install [1/9] gateway-api-crds: ok (")
     installs = [c.split()[2] for c in _calls(log) if c.startswith("helm install")]
@@ -59,7 +62,7 @@ def test_install_runs_every_step_in_order_and_reports_progress(tmp_path: Path) -
 def test_present_objects_are_skipped_and_not_uninstalled(tmp_path: Path) -> None:
     plan = plan_for("existing", "istio-ambient", VERSIONS)
     paths, log = _tools(tmp_path, present=("crd/gateways.gateway.networking.k8s.io", "istio-system", "istio-base"))
-    tools = resolve_tools(plan, paths)
+    tools = resolve_tools(plan.binaries(), paths)
     said: list[str] = []
     ran = run_plan(plan, tools, said.append)
     assert "gateway-api-crds" not in ran and "namespace-istio-system" not in ran and "helm-istio-base" not in ran
@@ -75,7 +78,7 @@ def test_a_failing_step_stops_the_run_and_says_what_ran(tmp_path: Path) -> None:
     paths, _ = _tools(tmp_path, broken="cilium")
     message = r"^step helm-cilium failed \(exit 1\): Error: INSTALLATION FAILED: boom$"
     with pytest.raises(StepFailed, match=message) as e:
-        run_plan(plan, resolve_tools(plan, paths), lambda _: None)
+        run_plan(plan, resolve_tools(plan.binaries(), paths), lambda _: None)
     assert e.value.ran == ("kind-cluster",)
 
 
@@ -83,6 +86,7 @@ def test_a_missing_tool_is_one_line_saying_what_to_install(tmp_path: Path, monke
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: nothing to find, nothing fetched
     plan = plan_for("kind", "baseline", VERSIONS)
     with pytest.raises(ToolMissing) as info:
-        resolve_tools(plan)
+        resolve_tools(plan.binaries())
     assert str(info.value) == ("meshscale: `kind` not found on PATH; install it "
-                               "(https://kind.sigs.k8s.io/docs/user/quick-start/#installation) or pass its path")
+                               "(https://kind.sigs.k8s.io/docs/user/quick-start/#installation) "
+                               "or pass --mesh-kind-bin PATH (nothing is downloaded)")

@@ -14,14 +14,17 @@ from pathlib import Path
 import pytest
 from test_cluster_providers import Settings, _executable
 
-from pytest_meshscale.cluster import ClusterError, ClusterTarget
-from pytest_meshscale.install import load_versions
-from pytest_meshscale.mesh_setup import install_plan, mesh_setup
+from pytest_meshscale.cluster import ClusterError
+from pytest_meshscale.provision.installer import load_versions
+from pytest_meshscale.provision.mesh_setup import install_plan, mesh_setup
+from pytest_meshscale.provision.target import ClusterTarget
 from pytest_meshscale.sim.process import SimProcess
 
 FAKE_TOOL = """#!{python}
 import json, os, sys
 args = sys.argv[1:]
+if args[:1] == ["version"]:  # the tool lookup's check (helm version --short, kubectl version --client)
+    sys.exit(print("v3.16.4 Client Version: v1.30.13"))
 with open(os.environ["FAKE_TOOLS_LOG"], "a") as log:
     log.write(json.dumps([os.path.basename(sys.argv[0]), *args]) + "\\n")
 line = " ".join(args)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_meshscale.install import load_versions, plan_for
+from pytest_meshscale.provision.installer import load_versions, plan_for
 
 REPO = Path(__file__).resolve().parents[2]
 MESHES = REPO / "fixtures" / "meshes"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_meshscale.install import VERSIONS_FILE, VersionsError, load_versions, parse_versions
+from pytest_meshscale.provision.installer import VERSIONS_FILE, VersionsError, load_versions, parse_versions
 
 
 def test_the_pins_are_the_seeds_cilium_an_istio_1_24_and_gateway_api_v1_3_0() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_meshscale.install import MESHES
-from pytest_meshscale.profile_files import load_profile
+from pytest_meshscale.data.profiles import load_profile
+from pytest_meshscale.provision.installer import MESHES
 
 KIND_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "kind"
 # kind.x-k8s.io/v1alpha4 field names (sigs.k8s.io/kind pkg/apis/config/v1alpha4/types.go)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from pytest_meshscale.data.policies import fleet_workloads, load_policy_case, policy_names
 from pytest_meshscale.model import (
     Allow,
     Endpoint,
@@ -20,7 +21,6 @@ from pytest_meshscale.model import (
     expected_verdict,
     l7_namespaces,
 )
-from pytest_meshscale.policy_files import fleet_workloads, load_policy_case, policy_names
 
 NAMESPACES = ["ns-001", "ns-002", "ns-003"]
 CLIENT, SERVER = fleet_workloads()["client"], fleet_workloads()["server"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from pytest_meshscale.data.policies import load_policy_case
 from pytest_meshscale.model import Matrix, Observation, Verdict, classify_status
-from pytest_meshscale.policy_files import load_policy_case
 
 
 def _matrix() -> Matrix:

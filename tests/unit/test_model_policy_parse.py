@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_meshscale.data.policies import fleet_workloads, load_policy_case, policy_path
 from pytest_meshscale.model import ANY_NAMESPACE, PolicyCase, PolicyError, parse_intent, parse_policy_case
-from pytest_meshscale.policy_files import fleet_workloads, load_policy_case, policy_path
 
 NAMESPACES = ["ns-001", "ns-002", "ns-003"]
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_meshscale.data.profiles import load_profile, profile_path
 from pytest_meshscale.model import ProfileError, parse_profile
-from pytest_meshscale.profile_files import load_profile, profile_path
 
 
 def _data(name: str) -> dict[str, Any]:

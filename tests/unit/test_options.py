@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_meshscale.profile_files import profile_path
+from pytest_meshscale.data.profiles import profile_path
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 

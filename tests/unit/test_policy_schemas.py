@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from pytest_meshscale.meshes.render_cilium import render_cilium
-from pytest_meshscale.meshes.render_istio import render_istio, render_strict_mtls
-from pytest_meshscale.policy_files import load_policy_case, policy_names, proxy_access
+from pytest_meshscale.data.policies import load_policy_case, policy_names
+from pytest_meshscale.meshes.cilium.render import render_cilium
+from pytest_meshscale.meshes.istio_ambient.render import render_istio, render_strict_mtls
+from pytest_meshscale.model.fleet_names import proxy_access
 
 SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream" / "crd-schemas"
 needs_schemas = pytest.mark.skipif(

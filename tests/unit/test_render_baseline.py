@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from pytest_meshscale.meshes.render_baseline import render_baseline
+from pytest_meshscale.data.policies import load_policy_case
+from pytest_meshscale.meshes.baseline.render import render_baseline
 from pytest_meshscale.model import Allow, Intent, Peer, Target, Unsupported
-from pytest_meshscale.policy_files import load_policy_case, proxy_access
+from pytest_meshscale.model.fleet_names import proxy_access
 
 NAMESPACES = ["ns-001", "ns-002", "ns-003"]
 RUN = {"meshscale.io/run": "r1"}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pytest_meshscale.data.policies import load_policy_case, policy_names
+from pytest_meshscale.meshes.cilium.render import render_cilium
 from pytest_meshscale.meshes.lint import lint
-from pytest_meshscale.meshes.render_cilium import render_cilium
 from pytest_meshscale.model import Allow, Intent, L7Rule, PathMatch, Peer, Target
-from pytest_meshscale.policy_files import load_policy_case, policy_names, proxy_access
+from pytest_meshscale.model.fleet_names import proxy_access
 
 NAMESPACES = ["ns-001", "ns-002", "ns-003"]
 RUN = {"meshscale.io/run": "r1"}

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from pytest_meshscale.data.policies import load_policy_case, policy_names
+from pytest_meshscale.meshes.istio_ambient.render import render_istio, render_strict_mtls
 from pytest_meshscale.meshes.lint import lint
-from pytest_meshscale.meshes.render_istio import render_istio, render_strict_mtls
 from pytest_meshscale.model import Allow, Intent, L7Rule, PathMatch, Peer, Target, Unsupported
-from pytest_meshscale.policy_files import load_policy_case, policy_names, proxy_access
+from pytest_meshscale.model.fleet_names import proxy_access
 
 NAMESPACES = ["ns-001", "ns-002", "ns-003"]
 RUN = {"meshscale.io/run": "r1"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pytest_meshscale.data.policies import load_policy_case
 from pytest_meshscale.meshes.lint import Finding, lint
-from pytest_meshscale.policy_files import load_policy_case
 
 NS = "ns-001"
 META = {"name": "tcp-policy", "namespace": NS}

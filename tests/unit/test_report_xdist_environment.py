@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pytest_meshscale import plugin, session
+from pytest_meshscale import plugin, run_state
 from pytest_meshscale.meshes import MeshInfo
 from pytest_meshscale.report.run_files import read_properties
 
@@ -22,12 +22,12 @@ FACTS = {
 }
 
 
-def _state(config: pytest.Config, run_id: str) -> session.RunState:
-    return session.RunState(config.stash[session.SETTINGS], run_id)
+def _state(config: pytest.Config, run_id: str) -> run_state.RunState:
+    return run_state.RunState(config.stash[run_state.SETTINGS], run_id)
 
 
-def _fake_config(config: pytest.Config, state: session.RunState, **attrs: object) -> SimpleNamespace:
-    stash = {session.SETTINGS: config.stash[session.SETTINGS], session.STATE: state}
+def _fake_config(config: pytest.Config, state: run_state.RunState, **attrs: object) -> SimpleNamespace:
+    stash = {run_state.SETTINGS: config.stash[run_state.SETTINGS], run_state.STATE: state}
     return SimpleNamespace(stash=stash, option=SimpleNamespace(allure_report_dir=attrs.pop("alluredir", None)), **attrs)
 
 

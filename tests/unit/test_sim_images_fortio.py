@@ -207,7 +207,7 @@ def test_logs_show_the_simulated_server_and_its_runs() -> None:
 )
 def test_the_plugins_one_call_probe_reads_how_a_request_was_denied(which_mesh: str, path: str, expected: str) -> None:
     """The contract with pytest_meshscale/probes.py: n=1 runs, RetCodes and the error duration."""
-    from pytest_meshscale.probes import PROBE_TIMEOUT_S, observation_from_fortio, probe_payload
+    from pytest_meshscale.scenario.probes import PROBE_TIMEOUT_S, observation_from_fortio, probe_payload
 
     w, client, other = ambient_world()
     w.add(CNP, seed_l7())

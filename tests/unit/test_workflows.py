@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_meshscale.install import MESHES, load_versions
+from pytest_meshscale.provision.installer import MESHES, load_versions
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))

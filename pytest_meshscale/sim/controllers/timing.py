@@ -8,9 +8,11 @@ from pathlib import Path
 
 import yaml
 
+from ...data import data_path
+
 __all__ = ["TIMING_FILE", "Timing", "load_timing"]
 
-TIMING_FILE = Path(__file__).resolve().parents[3] / "fixtures" / "sim" / "controllers.yaml"
+TIMING_FILE = data_path("sim", "controllers.yaml")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,13 @@ from typing import Any
 
 import yaml
 
+from ...data import data_path
 from .latency import Latency
 
 __all__ = ["DEFAULT_PARAMS_FILE", "PARAMS_ENV", "Component", "PerfParams", "PerfParamsError", "load_params"]
 
 PARAMS_ENV = "MESHSCALE_SIM_PERF"  # another perf.yaml (e.g. when the package is installed without fixtures/)
-DEFAULT_PARAMS_FILE = Path(__file__).resolve().parents[3] / "fixtures" / "sim" / "perf.yaml"
+DEFAULT_PARAMS_FILE = data_path("sim", "perf.yaml")
 PATHS = ("baseline", "ambient-l4", "ambient-l7", "cilium-l4", "cilium-l7")
 COEFFICIENTS = (
     "idle_cores",

@@ -1,0 +1,1 @@
+"""No mesh: the control (Kubernetes NetworkPolicy only)."""

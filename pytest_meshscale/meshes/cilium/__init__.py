@@ -1,0 +1,1 @@
+"""Cilium with WireGuard and its L7 proxy: driver, CiliumNetworkPolicy renderer, install steps."""

@@ -1,0 +1,1 @@
+"""Istio in ambient mode: driver, AuthorizationPolicy/waypoint renderer, install steps, the seed's manifests."""

@@ -1,0 +1,109 @@
+"""What a run may do on a shared cluster: the (verb, group, resource) checks the preflight asks with a
+SelfSubjectAccessReview, and a pure evaluator of a ClusterRole's rules against them.
+
+fixtures/rbac/meshscale-clusterrole.yaml grants exactly these; the unit tests keep the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ...meshes import DRIVERS, MESHES
+from ...meshes.base import EDIT, Rule
+
+__all__ = [
+    "Permission",
+    "access_checks",
+    "denied_message",
+    "grants",
+    "install_checks",
+    "missing_grants",
+    "ssar_body",
+]
+
+_READ = ("get", "list")
+
+# What every run needs, whatever the mesh; each mesh's driver adds its own rows (meshes/<mesh>/driver.py).
+_COMMON: tuple[Rule, ...] = (
+    ("", "namespaces", "", EDIT),
+    ("apps", "deployments", "", EDIT),
+    ("apps", "deployments", "scale", ("get", "patch", "update")),
+    ("apps", "daemonsets", "", _READ),
+    ("", "services", "", EDIT),
+    ("", "serviceaccounts", "", EDIT),
+    ("", "pods", "", ("get", "list", "watch")),
+    ("", "pods", "log", ("get",)),
+    ("", "pods", "proxy", ("get", "create")),
+    ("", "configmaps", "", _READ),
+    ("", "nodes", "", _READ),
+    ("batch", "jobs", "", ("create", "delete", "get", "list", "watch")),
+    ("networking.k8s.io", "networkpolicies", "", EDIT),
+    ("metrics.k8s.io", "pods", "", _READ),
+    ("authorization.k8s.io", "selfsubjectaccessreviews", "", ("create",)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    verb: str
+    group: str  # "" = the core group
+    resource: str
+    subresource: str = ""
+
+    def __str__(self) -> str:
+        res = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+        return f"{self.verb} {res}" + (f".{self.group}" if self.group else "")
+
+
+def access_checks(mesh: str | None = None) -> tuple[Permission, ...]:
+    """Every permission a run of `mesh` needs (None: any mesh, i.e. the union the ClusterRole grants)."""
+    meshes = MESHES if mesh is None else (mesh,)
+    rows = [*_COMMON, *(row for m in meshes for row in DRIVERS[m].permissions)]
+    return tuple(dict.fromkeys(Permission(verb, group, res, sub) for group, res, sub, verbs in rows
+                               for verb in verbs))
+
+
+def install_checks(mesh: str) -> tuple[Permission, ...]:
+    """The create permissions installing `mesh` needs (none for the baseline: nothing to install). Its
+    charts create CRDs, cluster-wide RBAC, DaemonSets and webhooks: asked only when auto-install would
+    run; not in the minimal ClusterRole (installing is cluster-admin work)."""
+    return tuple(Permission("create", group, res) for group, res in DRIVERS[mesh].install_resources)
+
+
+def ssar_body(permission: Permission) -> dict[str, Any]:
+    """The SelfSubjectAccessReview the preflight POSTs; cluster-wide, as the run uses every namespace."""
+    attrs = {"verb": permission.verb, "group": permission.group, "resource": permission.resource}
+    if permission.subresource:
+        attrs["subresource"] = permission.subresource
+    return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": attrs}}
+
+
+def _matches(values: Sequence[str], wanted: str) -> bool:
+    return "*" in values or wanted in values
+
+
+def _rule_grants(rule: Mapping[str, Any], p: Permission) -> bool:
+    # RBAC names a subresource as "resource/sub"; "*" in resources does not cover subresources.
+    name = f"{p.resource}/{p.subresource}" if p.subresource else p.resource
+    resources = list(rule.get("resources") or [])
+    named = name in resources or (not p.subresource and "*" in resources) or f"{p.resource}/*" in resources
+    groups = list(rule.get("apiGroups") or [])
+    return named and _matches(groups, p.group) and _matches(list(rule.get("verbs") or []), p.verb)
+
+
+def grants(cluster_role: Mapping[str, Any], permission: Permission) -> bool:
+    """Whether some rule of the ClusterRole (parsed YAML) allows the permission cluster-wide."""
+    return any(_rule_grants(rule, permission) for rule in cluster_role.get("rules") or [])
+
+
+def missing_grants(cluster_role: Mapping[str, Any], checks: Iterable[Permission]) -> list[Permission]:
+    return [p for p in checks if not grants(cluster_role, p)]
+
+
+def denied_message(denied: Sequence[Permission]) -> str:
+    """The preflight's one line when SelfSubjectAccessReviews came back denied."""
+    return (f"meshscale: missing permissions: {', '.join(map(str, denied))}; "
+            f"a cluster admin can grant fixtures/rbac/meshscale-clusterrole.yaml (docs/real-clusters.md)")

@@ -1,0 +1,121 @@
+"""Encryption evidence gathered through the API: wire captures and TLS handshakes as short Jobs whose
+logs are parsed (no exec). Which port and protocol to look at is the mesh driver's to say.
+
+A capture Job runs tcpdump on the destination pod's node (hostNetwork) for a fixed window while the
+client sends requests; tcpdump's own `N packets captured` line is the count.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from ..cluster.base import Cluster, ClusterError, Manifest
+from .load import ClientPod
+from .workloads import CLIENT_PORT, SERVER, SERVER_PORT
+
+__all__ = [
+    "Capture", "TlsHandshake", "capture_during_traffic", "packets_captured", "server_pods", "tls_handshake",
+]
+
+NETSHOOT = "nicolaka/netshoot:v0.13"
+OPENSSL = "alpine/openssl:3.3.2"
+_CAPTURED = re.compile(r"^(\d+) packets? captured", re.MULTILINE)
+_count = iter(range(1, 1_000_000))
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    filter: str
+    packets: int
+    log: str
+
+
+@dataclass(frozen=True, slots=True)
+class TlsHandshake:
+    ok: bool
+    protocol: str
+    cipher: str
+    log: str
+
+
+def packets_captured(log: str) -> int:
+    match = _CAPTURED.search(log)
+    if match is None:
+        raise ClusterError(f"capture log has no 'N packets captured' line: {log[-300:]!r}")
+    return int(match.group(1))
+
+
+def _job(name: str, namespace: str, node: str, image: str, command: list[str], host_network: bool) -> Manifest:
+    container: dict = {"name": name.split("-")[1], "image": image, "command": command}
+    if host_network:
+        container["securityContext"] = {"capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}}
+    spec = {"restartPolicy": "Never", "nodeName": node, "hostNetwork": host_network, "containers": [container],
+            "tolerations": [{"operator": "Exists"}]}
+    return {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": "meshscale-probe"}},
+        "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": {"app": "meshscale-probe"}}, "spec": spec}},
+    }  # fmt: skip
+
+
+def _finished(job: Manifest) -> bool:
+    status = job.get("status", {})
+    return bool(status.get("succeeded") or status.get("failed"))
+
+
+def run_job(cluster: Cluster, job: Manifest, timeout_s: float) -> str:
+    """Create the Job, watch it to completion, return its pod's log; the Job is deleted afterwards."""
+    meta = job["metadata"]
+    cluster.apply([job])
+    try:
+        cluster.wait_for("batch/v1", "Job", _finished, name=meta["name"], namespace=meta["namespace"],
+                         timeout_s=timeout_s, what=f"job {meta['name']} to finish")
+        pods = cluster.list("v1", "Pod", meta["namespace"], f"job-name={meta['name']}")
+        if not pods:
+            raise ClusterError(f"job {meta['name']} finished without a pod to read the log of")
+        return cluster.logs(pods[0]["metadata"]["name"], meta["namespace"])
+    finally:
+        cluster.delete("batch/v1", "Job", meta["name"], meta["namespace"])
+
+
+def capture_during_traffic(
+    cluster: Cluster, client: ClientPod, server_pod: Manifest, tcpdump_filter: str, window_s: float = 6.0
+) -> Capture:
+    """tcpdump on the server's node while the client sends requests to that pod's IP."""
+    ns, node = server_pod["metadata"]["namespace"], server_pod["spec"]["nodeName"]
+    command = ["sh", "-c", f"timeout {window_s:g} tcpdump -n -i any -c 1000 '{tcpdump_filter}'; true"]
+    job = _job(f"meshscale-capture-{next(_count)}", ns, node, NETSHOOT, command, host_network=True)
+    url = f"http://{server_pod['status']['podIP']}:{SERVER_PORT}/"
+    traffic = threading.Thread(target=_send, args=(cluster, client, url, window_s), daemon=True)
+    holder: dict[str, str] = {}
+    job_thread = threading.Thread(target=lambda: holder.update(log=run_job(cluster, job, window_s + 60)))
+    job_thread.start()
+    time.sleep(min(1.0, window_s / 4))  # let tcpdump start before the traffic does
+    traffic.start()
+    job_thread.join()
+    traffic.join(timeout=window_s + 30)
+    log = holder.get("log", "")
+    return Capture(tcpdump_filter, packets_captured(log), log)
+
+
+def _send(cluster: Cluster, client: ClientPod, url: str, window_s: float) -> None:
+    payload = {"url": url, "qps": "10", "t": f"{max(1.0, window_s / 2):g}s", "c": "1", "labels": "meshscale-capture"}
+    cluster.proxy_post(client.name, client.namespace, CLIENT_PORT, "/fortio/rest/run", json.dumps(payload).encode())
+
+
+def tls_handshake(cluster: Cluster, namespace: str, node: str, target: str) -> TlsHandshake:
+    command = ["openssl", "s_client", "-connect", target]
+    log = run_job(cluster, _job(f"meshscale-tls-{next(_count)}", namespace, node, OPENSSL, command, False), 90)
+    protocol = re.search(r"^\s*Protocol\s*:\s*(\S+)", log, re.MULTILINE)
+    cipher = re.search(r"^\s*Cipher\s*:\s*(\S+)", log, re.MULTILINE)
+    ok = bool(protocol and cipher and cipher.group(1) not in ("0000", "(NONE)"))
+    return TlsHandshake(ok, protocol.group(1) if protocol else "", cipher.group(1) if cipher else "", log)
+
+
+def server_pods(cluster: Cluster, namespace: str) -> list[Manifest]:
+    pods = cluster.list("v1", "Pod", namespace, f"app={SERVER}")
+    return [p for p in pods if p.get("status", {}).get("podIP") and p.get("spec", {}).get("nodeName")]

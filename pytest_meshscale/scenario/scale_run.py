@@ -1,0 +1,89 @@
+"""The seed's scorecard run: idle cost, then churn + one synchronized load, mesh usage over the same
+window, and a Score (QPS, merged-histogram percentiles, errors, cores, memory, queries per core)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ..cluster.base import Cluster, is_simulated
+from ..data.policies import load_policy_case
+from ..meshes import MeshDriver, MeshInfo
+from ..model import ComponentUsage, MeshUsage, Profile, RunMeta, Score, Unsupported, score_from
+from .churn import ChurnLog, ChurnRunner
+from .fleet import Fleet
+from .load import LoadRun, run_profile_load
+from .metrics import MeshMetrics, UsageWindow
+from .policies import AppliedPolicies
+
+__all__ = ["ScaleRun", "apply_scale_policy", "idle_window_s", "run_scorecard"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleRun:
+    score: Score
+    load: LoadRun
+    idle: UsageWindow | None
+    loaded: UsageWindow | None
+    churn: ChurnLog
+
+
+def idle_window_s(profile: Profile) -> float:
+    """Long enough to average a few metrics samples, short next to the load itself."""
+    return max(2.0, min(30.0, profile.load.duration_s / 4))
+
+
+def run_scorecard(
+    cluster: Cluster, driver: MeshDriver, info: MeshInfo, fleet: Fleet, profile: Profile, run_id: str
+) -> ScaleRun:
+    metrics = MeshMetrics(cluster, driver.components())
+    has_components = bool(metrics.components)
+    idle = metrics.window(idle_window_s(profile)) if has_components else None
+    duration = profile.load.duration_s
+    clients = fleet.clients(cluster)
+    _say(f"{info.name}: load on {len(clients)} clients for {duration:g} s with churn")
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    with ChurnRunner(cluster, fleet.namespaces, profile.churn) as churn, ThreadPoolExecutor(1) as pool:
+        sampling = pool.submit(metrics.window, duration) if has_components else None
+        load = run_profile_load(cluster, clients, profile.load, f"meshscale {run_id} {info.name}", duration, _say)
+        loaded = sampling.result() if sampling else None
+    simulated = is_simulated(cluster.kind, cluster.server_version())
+    meta = RunMeta(info.name, info.version, profile.name, cluster.kind, simulated, run_id, started, duration)
+    return ScaleRun(score_from(load.merged, mesh_usage(idle, loaded), meta), load, idle, loaded, churn.log)
+
+
+def apply_scale_policy(applied: AppliedPolicies, cluster: Cluster, profile: Profile) -> str:
+    """The profile's per-namespace policy (the seed's L7 policy; on Istio it brings a waypoint per
+    namespace), applied and ready before a scale test measures. A mesh that cannot express it (baseline:
+    no L7) is measured without it: the returned note says which, for the report."""
+    name = profile.workload.policy
+    if name == "none":
+        return "no policy (profile workload.policy: none)"
+    case = load_policy_case(name, applied.namespaces)
+    try:
+        manifests = applied.apply_intents(case.intents)
+    except Unsupported as exc:
+        return f"no policy: {exc}"
+    # Waypoints are Deployments in the fleet's namespaces: wait until they serve, as the seed did.
+    cluster.wait_deployments_available(applied.namespaces, profile.creation.ready_timeout_s)
+    kinds = sorted({m["kind"] for m in manifests if m["kind"] != "Namespace"})
+    return f"policy {name} in {len(applied.namespaces)} namespaces ({', '.join(kinds)})"
+
+
+def mesh_usage(idle: UsageWindow | None, loaded: UsageWindow | None) -> MeshUsage:
+    if idle is None or loaded is None:  # no mesh components (baseline): a mesh cost of zero, measured as such
+        return MeshUsage(0.0, 0.0, 0.0, 0.0)
+    components = {
+        name: ComponentUsage(
+            idle.components[name].cores, loaded.components[name].cores,
+            idle.components[name].memory_bytes, loaded.components[name].memory_bytes,
+        )
+        for name in idle.components
+    }  # fmt: skip
+    return MeshUsage(idle.cores, loaded.cores, idle.memory_bytes, loaded.memory_bytes, components)
+
+
+def _say(message: str) -> None:
+    print(f"meshscale: {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,137 @@
+"""The package's layering (docs/architecture.md), checked on the source: imports only go downward, the sim
+stays independent of the drivers and the cluster layer, nothing below the face imports pytest, module-level
+imports have no loops, and nothing outside a mesh's own folder names that mesh's kinds or ports."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "pytest_meshscale"
+FACE = {"__init__", "plugin", "plugin_fixtures", "options", "run_state", "xdist_scheduling", "cli"}
+# layer -> the layers it may import (besides itself)
+ALLOWED = {
+    "model": set(),
+    "data": {"model"},
+    "sim": {"model", "data"},
+    "cluster": {"model", "data"},
+    "meshes": {"model", "data", "cluster"},
+    "provision": {"model", "data", "cluster", "meshes", "sim"},
+    "scenario": {"model", "data", "cluster", "meshes"},
+    "report": {"model", "data", "cluster", "meshes", "scenario"},
+}
+MESH_FOLDERS = ("meshes/cilium/", "meshes/istio_ambient/", "meshes/baseline/")
+MESH_SPECIFIC = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumNode", "AuthorizationPolicy",
+                 "PeerAuthentication", "cilium.io", "istio.io", "hbone", "ztunnel", "15008", "51871")
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).with_suffix("")
+        if rel.parts[0] == "data" and len(rel.parts) > 1 and rel.parts[1] == "files":
+            continue  # the shipped data folder (fixtures/), not code
+        parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+        found[".".join(parts)] = path
+    return found
+
+
+def _layer(module: str) -> str:
+    head = module.split(".")[0] if module else "__init__"
+    return "face" if head in FACE else head
+
+
+def _imports(module: str, path: Path, *, top_level_only: bool = False) -> set[str]:
+    """pytest_meshscale modules imported by `module` (relative and absolute; lazy ones too unless top-level)."""
+    tree = ast.parse(path.read_text())
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    out = set()
+    for node in nodes:
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            elif (node.module or "").startswith("pytest_meshscale"):
+                target = node.module.removeprefix("pytest_meshscale").lstrip(".")
+            else:
+                continue
+            out.add(target)
+        elif isinstance(node, ast.Import):
+            out |= {a.name.removeprefix("pytest_meshscale").lstrip(".") for a in node.names
+                    if a.name.startswith("pytest_meshscale")}
+    return out
+
+
+MODULES = _modules()
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _layer(m) != "face"))
+def test_imports_only_go_downward(module: str) -> None:
+    layer = _layer(module)
+    wrong = sorted(t for t in _imports(module, MODULES[module])
+                   if _layer(t) != layer and _layer(t) not in ALLOWED[layer])
+    assert not wrong, f"{module} ({layer}) imports {wrong}; {layer} may import only {sorted(ALLOWED[layer])}"
+
+
+def test_only_the_face_imports_pytest() -> None:
+    offenders = []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+        if _layer(module) != "face" and any(n == "pytest" or n.startswith("_pytest") for n in names):
+            offenders.append(module)
+    assert not offenders, f"pytest imported below the face: {offenders}"
+
+
+def test_module_level_imports_have_no_loops() -> None:
+    graph = {m: {t for t in _imports(m, p, top_level_only=True) if t in MODULES} for m, p in MODULES.items()}
+    # a package's __init__ importing its own submodules is not a loop of concern; a submodule importing
+    # a sibling through the package is resolved as the sibling by Python, so drop package -> child edges.
+    graph = {m: {t for t in ts if not t.startswith(m + ".")} for m, ts in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                raise AssertionError("import loop: " + " -> ".join([*trail[trail.index(nxt):], nxt]))
+            if nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+
+
+def _code_tokens(path: Path) -> list[str]:
+    """String and number literals that are not docstrings, and names; comments and docstrings are prose."""
+    tree = ast.parse(path.read_text())
+    doc_lines = {line for n in ast.walk(tree)
+                 if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+                 and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)
+                 for line in range(n.body[0].lineno, (n.body[0].end_lineno or n.body[0].lineno) + 1)}
+    tokens = tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
+    return [t.string for t in tokens if t.type in (tokenize.STRING, tokenize.NUMBER, tokenize.NAME)
+            and not (t.type == tokenize.STRING and t.start[0] in doc_lines)]
+
+
+def test_no_module_outside_a_mesh_folder_names_a_mesh_specific_kind_or_port() -> None:
+    offenders = []
+    for module, path in MODULES.items():
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith(MESH_FOLDERS) or _layer(module) == "sim":  # the sim models each upstream mesh itself
+            continue
+        hits = sorted({word for tok in _code_tokens(path) for word in MESH_SPECIFIC if word in tok})
+        offenders += [f"{rel}: {', '.join(hits)}"] if hits else []
+    assert not offenders, "mesh-specific names outside meshes/<mesh>/:\n" + "\n".join(offenders)
+
+
+def test_the_layer_table_covers_every_package() -> None:
+    assert {_layer(m) for m in MODULES} - {"face"} == set(ALLOWED)
