@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .errors import ModelError
-from .histogram import Bucket, Histogram, infer_resolution, merge
+from .histogram import Bucket, Histogram, infer_resolution, merge, same_edges
 
 __all__ = [
     "DEFAULT_PERCENTILES", "FortioResult", "MergedLoad", "is_error_code", "merge_results",
@@ -306,10 +306,12 @@ def _aligned(rs: Sequence[FortioResult], errors_hist: bool) -> list[Histogram]:
     present = [(src, h) for src, h in hs if h is not None and h.count]
     grid = next(((h.resolution, h.offset) for _, h in present if h.resolution is not None), None)
     if grid is None or grid[0] is None:
-        if len(present) > 1:
+        # no grid known: identical buckets still merge exactly (e.g. one client's result given twice)
+        if len(present) > 1 and not same_edges([h for _, h in present]):
             names = ", ".join(src for src, _ in present[:3])
             raise ModelError(
-                f"fortio {names}: cannot merge: no Resolution field and no inner bucket edge to infer it"
+                f"fortio {names}: cannot merge: their buckets differ, and no Resolution field nor inner "
+                "bucket edge tells whether they are on the same grid"
             )
         return [h for _, h in present]
     out = []

@@ -5,6 +5,8 @@ BUCKET_VALUES, plus one bucket for values <= 0 and one overflow bucket. Its expo
 bucket's Start with the observed Min and the last bucket's End with the observed Max, so merging must map
 every exported bucket back to its bucket index on that grid, add counts index by index, and export again.
 Histograms with different resolutions are refused (ModelError naming both): re-binning would invent data.
+Without any known resolution (old fortio JSON with a single bucket has no inner edge to infer it from),
+histograms whose exported buckets are identical still merge exactly, bucket by bucket.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from .errors import ModelError
 
-__all__ = ["BUCKET_VALUES", "Bucket", "Histogram", "bucket_index", "infer_resolution", "merge"]
+__all__ = ["BUCKET_VALUES", "Bucket", "Histogram", "bucket_index", "infer_resolution", "merge", "same_edges"]
 
 BUCKET_VALUES: tuple[int, ...] = (
     *range(0, 12), 12, 14, 16, 18, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100,
@@ -221,15 +223,50 @@ def _export(
     return Histogram(count, lo, hi, total, m2, tuple(buckets), resolution, offset)
 
 
+def same_edges(histograms: Sequence[Histogram]) -> bool:
+    """Whether every histogram exported the same buckets (Start and End alike; counts may differ)."""
+    first = histograms[0].buckets if histograms else ()
+    return all(
+        len(h.buckets) == len(first)
+        and all(
+            math.isclose(a.start, b.start, rel_tol=_REL_TOL) and math.isclose(a.end, b.end, rel_tol=_REL_TOL)
+            for a, b in zip(h.buckets, first, strict=True)
+        )
+        for h in histograms[1:]
+    )
+
+
 def _on_grid(histograms: Sequence[Histogram]) -> list[Histogram]:
     """All histograms on one grid: different known resolutions are refused; one without a known
     resolution (a single bucket has no inner edge) adopts the common grid when its buckets fit it."""
     known = [h for h in histograms if h.resolution is not None]
-    if not known:
-        raise ModelError("cannot merge histograms whose resolution (fortio -r) is unknown; pass Resolution")
     resolution, offset = known[0].resolution, known[0].offset
     assert resolution is not None
     return [h.with_grid(resolution, offset) for h in histograms]
+
+
+def _pooled(parts: Sequence[Histogram]) -> tuple[int, float, float, float, float]:
+    """Count, Sum, m2, Min and Max of the union of `parts`."""
+    count = sum(h.count for h in parts)
+    total = math.fsum(h.sum for h in parts)
+    mean = total / count
+    # Chan et al.: stable pooled variance; avoids fortio's sumOfSquares - Sum^2/N cancellation
+    m2 = math.fsum(h.m2 + h.count * (h.mean - mean) ** 2 for h in parts)
+    return count, total, m2, min(h.min for h in parts), max(h.max for h in parts)
+
+
+def _merge_same_edges(parts: Sequence[Histogram]) -> Histogram:
+    """No grid known: identical buckets are the same buckets, so their counts add up exactly."""
+    if not same_edges(parts):
+        raise ModelError(
+            "cannot merge histograms whose resolution (fortio -r) is unknown and whose buckets differ; "
+            "pass Resolution"
+        )
+    count, total, m2, lo, hi = _pooled(parts)
+    buckets = tuple(
+        Bucket(b.start, b.end, sum(h.buckets[i].count for h in parts)) for i, b in enumerate(parts[0].buckets)
+    )
+    return Histogram(count, lo, hi, total, m2, buckets, None, parts[0].offset)
 
 
 def merge(histograms: Iterable[Histogram]) -> Histogram:
@@ -239,6 +276,8 @@ def merge(histograms: Iterable[Histogram]) -> Histogram:
         return Histogram.empty()
     if len(parts) == 1:
         return parts[0]
+    if all(h.resolution is None for h in parts):
+        return _merge_same_edges(parts)
     parts = _on_grid(parts)
     resolution, offset = parts[0].resolution, parts[0].offset
     assert resolution is not None
@@ -246,10 +285,5 @@ def merge(histograms: Iterable[Histogram]) -> Histogram:
     for h in parts:
         for index, n in h.index_counts().items():
             counts[index] = counts.get(index, 0) + n
-    count = sum(h.count for h in parts)
-    total = math.fsum(h.sum for h in parts)
-    mean = total / count
-    # Chan et al.: stable pooled variance; avoids fortio's sumOfSquares - Sum^2/N cancellation
-    m2 = math.fsum(h.m2 + h.count * (h.mean - mean) ** 2 for h in parts)
-    lo, hi = min(h.min for h in parts), max(h.max for h in parts)
+    count, total, m2, lo, hi = _pooled(parts)
     return _export(counts, count, lo, hi, total, m2, resolution, offset)

@@ -1,7 +1,8 @@
 """`meshscale report [RESULTS...] -o DIR [--history FILE] [--single-file] [--name NAME]`.
 
 Builds the Allure 3 report (one environment per mesh) from every results folder given, e.g. the
-per-mesh CI jobs' artefacts, with the scorecard attached to the launch and written next to it.
+per-mesh CI jobs' artefacts, with the scorecard attached to the launch, written next to it and shown at
+the top of the report's page (first_screen).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from .allure_cli import AllureMissing, find_allure
 from .analytics import strip_analytics_file
 from .compare_command import one_line_parser
+from .first_screen import add_scorecard_file
 from .report_inputs import ReportInputs, scan_inputs, stage_results, write_globals
 from .score_source import ScoreInputError
 from .scorecard_files import ScorecardOutput, write_scorecard
@@ -103,6 +105,9 @@ def _build(args: argparse.Namespace, found: ReportInputs, work: Path) -> int:
     strip_analytics_file(fresh / "index.html")
     if card is not None:
         shutil.copytree(staging / "scorecard", fresh / "scorecard")
+        if not add_scorecard_file(fresh / "index.html", card.card):
+            print(f"{PROG}: warning: this Allure's page has no <div id=\"app\">; the scorecard is only under "
+                  "Global Attachments", file=sys.stderr)  # fmt: skip
     _replace(output, fresh)
     if card is not None:
         print(card.text, end="")

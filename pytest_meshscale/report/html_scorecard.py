@@ -1,4 +1,5 @@
-"""The scorecard as one self-contained HTML page (table + inline SVG chart), and as JSON.
+"""The scorecard as one self-contained HTML page (table + inline SVG chart); its tables also go on the
+Allure report's first screen (first_screen).
 
 Self-contained because it is attached to the Allure report and opened from CI artefacts, offline.
 """
@@ -6,16 +7,14 @@ Self-contained because it is attached to the Allure report and opened from CI ar
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
-from .scorecard import METRICS, REFERENCE, Scorecard
-from .scorecard_text import format_number, format_ratio
+from .scorecard import CALIBRATION_NOTE, METRICS, REFERENCE, Row, Scorecard
+from .scorecard_text import format_ratio, format_value
 from .simulated import SIMULATED_MARK, SIMULATED_NOTE
 from .svg_scorecard import scorecard_svg
 
-__all__ = ["SCORECARD_SCHEMA", "scorecard_html", "scorecard_json"]
+__all__ = ["STYLE", "reference_table", "scorecard_html", "scorecard_summary", "scorecard_table"]
 
-SCORECARD_SCHEMA = "meshscale.scorecard/v1"
 STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 20px; } .sim { background: #fff3cd; border: 1px solid #e0b100; padding: 8px 12px; }
@@ -23,7 +22,8 @@ table { border-collapse: collapse; margin: 12px 0; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td.best { background: #e3f4e8; font-weight: bold; } .ratio { color: #666; font-size: 11px; display: block; }
-tr.reference td { background: #f4f4f4; font-style: italic; } caption { text-align: left; font-weight: bold; }
+tr.reference td, tr.control td { background: #f4f4f4; font-style: italic; }
+caption { text-align: left; font-weight: bold; }
 """
 
 
@@ -31,16 +31,36 @@ def _table_mark(card: Scorecard) -> str:
     return f"{SIMULATED_MARK} ({SIMULATED_NOTE})" if card.simulated else "measured"
 
 
+def _ratio_spans(row: Row, index: int) -> str:
+    """Under a mesh's value: its ratio to the best mesh's and to the baseline's, one line each."""
+    parts = [
+        f"{format_ratio(ratio)} {what}"
+        for ratio, what in ((row.ratios[index], "best"), (row.vs_baseline[index], "no mesh"))
+        if ratio is not None
+    ]
+    return "".join(f"<span class='ratio'>{escape(p)}</span>" for p in parts) or "<span class='ratio'></span>"
+
+
 def _mesh_rows(card: Scorecard) -> list[str]:
     rows = []
-    for row in card.rows:
-        cells = [f"<td>{escape(row.name)}<span class='ratio'>{escape(row.loaded.score.mesh_version)}</span></td>"]
-        for i, (value, ratio) in enumerate(zip(row.values, row.ratios, strict=True)):
+    for row in (*card.meshes, *(r for r in card.rows if r.is_baseline)):
+        version = "no mesh (the control)" if row.is_baseline else row.loaded.score.mesh_version
+        cells = [f"<td>{escape(row.name)}<span class='ratio'>{escape(version)}</span></td>"]
+        for i, (metric, value) in enumerate(zip(METRICS, row.values, strict=True)):
             best = " class='best'" if card.is_best(row, i) else ""
-            ratio_text = "" if ratio is None else format_ratio(ratio) + " of best"
-            cells.append(f"<td{best}>{format_number(value)}<span class='ratio'>{ratio_text}</span></td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+            cells.append(f"<td{best}>{escape(format_value(metric, value))}{_ratio_spans(row, i)}</td>")
+        rows.append(("<tr class='control'>" if row.is_baseline else "<tr>") + "".join(cells) + "</tr>")
     return rows
+
+
+def _explained(card: Scorecard) -> str:
+    if card.ranked:
+        text = "Best mesh per metric in green; under each mesh's value, 'best': value / the best mesh's value"
+    else:
+        text = "One mesh: nothing is ranked" if card.meshes else "No mesh: nothing is ranked"
+    if card.baseline is not None and card.meshes:
+        text += "; 'no mesh': value / the baseline's (the no-mesh control, never ranked)"
+    return text + ". CPU and memory: the mesh's own components."
 
 
 def _reference_rows(card: Scorecard) -> list[str]:
@@ -58,62 +78,57 @@ def _reference_rows(card: Scorecard) -> list[str]:
     ]
 
 
-def scorecard_html(card: Scorecard) -> str:
-    header = "".join(f"<th>{escape(m.label)}<span class='ratio'>{escape(m.unit)}</span></th>" for m in METRICS)
-    banner = f"<p class='sim'>{SIMULATED_MARK}: every number on this page is {SIMULATED_NOTE}.</p>"
-    context = f"scale {', '.join(card.scales)}; cluster {', '.join(c or '?' for c in card.clusters)}"
+def _header() -> str:
+    """The text table's short names and units; the full name is the tooltip."""
+    return "".join(
+        f"<th title='{escape(m.label)} ({escape(m.unit)})'>{escape(m.head[0])}"
+        f"<span class='ratio'>{escape(m.head[1])}</span></th>"
+        for m in METRICS
+    )
+
+
+def scorecard_table(card: Scorecard) -> str:
+    """The comparison itself: one row per mesh, the baseline last; its caption says SIMULATED or measured."""
+    return "\n".join(
+        [
+            f"<table><caption>Scorecard - {escape(_table_mark(card))}</caption>",
+            f"<tr><th>mesh</th>{_header()}</tr>",
+            *_mesh_rows(card),
+            "</table>",
+        ]
+    )
+
+
+def reference_table(card: Scorecard) -> str:
+    """The blog's quoted ratios next to this run's, and for a simulated run why agreeing proves nothing."""
     pair = f"{REFERENCE.numerator} / {REFERENCE.denominator}"
+    parts = [
+        f"<table><caption>Reference: ratios {escape(pair)} - {escape(_table_mark(card))} vs quoted</caption>",
+        f"<tr><th>source</th>{_header()}</tr>",
+        *_reference_rows(card),
+        "</table>",
+        f"<p><em>{escape(REFERENCE.note)}.</em></p>",
+        f"<p class='sim'>{SIMULATED_MARK}: {escape(CALIBRATION_NOTE)}.</p>" if card.simulated else "",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def scorecard_summary(card: Scorecard) -> str:
+    context = f"scale {', '.join(card.scales)}; cluster {', '.join(c or '?' for c in card.clusters)}"
+    return f"{context}. {_explained(card)}"
+
+
+def scorecard_html(card: Scorecard) -> str:
+    banner = f"<p class='sim'>{SIMULATED_MARK}: every number on this page is {SIMULATED_NOTE}.</p>"
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{escape(card.title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(card.title)}</h1>",
         banner if card.simulated else "",
-        f"<p>{escape(context)}. Best mesh per metric in green; each cell shows value / best value.</p>",
-        f"<table><caption>Scorecard - {escape(_table_mark(card))}</caption>",
-        f"<tr><th>mesh</th>{header}</tr>",
-        *_mesh_rows(card),
-        "</table>",
-        f"<table><caption>Reference: ratios {escape(pair)} - {escape(_table_mark(card))} vs quoted</caption>",
-        f"<tr><th>source</th>{header}</tr>",
-        *_reference_rows(card),
-        "</table>",
-        f"<p><em>{escape(REFERENCE.note)}.</em></p>",
+        f"<p>{escape(scorecard_summary(card))}</p>",
+        scorecard_table(card),
+        reference_table(card),
         scorecard_svg(card),
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p) + "\n"
-
-
-def scorecard_json(card: Scorecard) -> dict[str, Any]:
-    return {
-        "schema": SCORECARD_SCHEMA,
-        "title": card.title,
-        "simulated": card.simulated,
-        "scales": list(card.scales),
-        "clusters": list(card.clusters),
-        "metrics": [
-            {"key": m.key, "label": m.label, "unit": m.unit, "higher_is_better": m.higher_is_better} for m in METRICS
-        ],
-        "best": {m.key: best for m, best in zip(METRICS, card.best, strict=True)},
-        "rows": [
-            {
-                "name": r.name,
-                "mesh": r.loaded.score.mesh,
-                "mesh_version": r.loaded.score.mesh_version,
-                "run_id": r.loaded.score.run_id,
-                "simulated": r.loaded.score.simulated,
-                "source": str(r.loaded.path),
-                "values": {m.key: v for m, v in zip(METRICS, r.values, strict=True)},
-                "ratio_to_best": {m.key: q for m, q in zip(METRICS, r.ratios, strict=True)},
-            }
-            for r in card.rows
-        ],
-        "reference": {
-            "label": REFERENCE.label,
-            "note": REFERENCE.note,
-            "quoted": True,
-            "pair": [REFERENCE.numerator, REFERENCE.denominator],
-            "ratios": REFERENCE.ratios,
-            "this_run": card.measured_ratios,
-        },
-    }

@@ -1,4 +1,5 @@
-"""The scorecard: each mesh's headline numbers, the best mesh per metric and every mesh's ratio to it.
+"""The scorecard: each mesh's headline numbers, the best mesh per metric, every mesh's ratio to it and its
+overhead over the no-mesh baseline (the control, never ranked).
 
 Pure logic on Score views; the text table, HTML, SVG and JSON are renderings of the `Scorecard`
 built here, so the four outputs can never disagree.
@@ -6,6 +7,7 @@ built here, so the four outputs can never disagree.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -13,11 +15,12 @@ from ..model.score import Score
 from .score_source import LoadedScore
 from .simulated import mark_title
 
-__all__ = ["METRICS", "REFERENCE", "Metric", "Reference", "Row", "Scorecard", "build_scorecard"]
+__all__ = ["CALIBRATION_NOTE", "METRICS", "REFERENCE", "Metric", "Reference", "Row", "Scorecard", "build_scorecard"]
 
 GIB = 1024.0**3
 BASELINE = "baseline"
 TITLE = "Mesh scorecard"
+TIE = 0.005  # relative: values this close are the same at the precision the scorecard shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +30,9 @@ class Metric:
     unit: str
     higher_is_better: bool
     read: Callable[[Score], float | None]
-    head: tuple[str, str]  # two short header lines for the fixed-width table
+    head: tuple[str, str]  # the text table's two header lines: a short name, then the unit
+    # an error rate is read as a percentage: "10x the errors" of a near-zero rate tells nothing
+    compared: bool = True
 
 
 def _latency_ms(percentile: str) -> Callable[[Score], float | None]:
@@ -48,16 +53,16 @@ METRICS = (
     Metric("p90_ms", "p90 latency", "ms", False, _latency_ms("90"), ("p90", "ms")),
     Metric("p99_ms", "p99 latency", "ms", False, _latency_ms("99"), ("p99", "ms")),
     Metric("p99.9_ms", "p99.9 latency", "ms", False, _latency_ms("99.9"), ("p99.9", "ms")),
-    Metric("error_rate", "error rate", "%", False, lambda s: s.error_rate * 100.0, ("errors", "%")),
-    Metric("cores_idle", "mesh cores idle", "cores", False, lambda s: s.mesh_cores_idle, ("cores", "idle")),
-    Metric("cores_load", "mesh cores under load", "cores", False, lambda s: s.mesh_cores_load, ("cores", "load")),
+    Metric("error_rate", "error rate", "%", False, lambda s: s.error_rate * 100.0, ("errors", "%"), compared=False),
+    Metric("cores_idle", "mesh cores idle", "cores", False, lambda s: s.mesh_cores_idle, ("CPU idle", "cores")),
+    Metric("cores_load", "mesh cores under load", "cores", False, lambda s: s.mesh_cores_load, ("CPU load", "cores")),
     Metric(
         "memory_idle_gib",
         "mesh memory idle",
         "GiB",
         False,
         lambda s: _gib(s.mesh_memory_idle_bytes),
-        ("mem GiB", "idle"),
+        ("mem idle", "GiB"),
     ),
     Metric(
         "memory_load_gib",
@@ -65,7 +70,7 @@ METRICS = (
         "GiB",
         False,
         lambda s: _gib(s.mesh_memory_load_bytes),
-        ("mem GiB", "load"),
+        ("mem load", "GiB"),
     ),
     Metric(
         "queries_per_core",
@@ -103,6 +108,11 @@ REFERENCE = Reference(
         "queries_per_core": round(2178 / 1815, 2),
     },
 )
+# fixtures/sim/perf.yaml: its "calibration" parameters are chosen so the model reproduces the blog's ratios
+CALIBRATION_NOTE = (
+    "the simulator's performance model is calibrated from these blog figures (fixtures/sim/perf.yaml), "
+    "so simulated ratios agreeing with them is by construction, not a confirmation"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,26 +120,51 @@ class Row:
     name: str
     loaded: LoadedScore
     values: tuple[float | None, ...]
-    ratios: tuple[float | None, ...]  # value / best value of that metric; None when undefined
+    # value / the best mesh's value; None for the baseline, when fewer than two meshes compete, or undefined
+    ratios: tuple[float | None, ...]
+    # value / the no-mesh baseline's value (a mesh's overhead); None for the baseline itself or undefined
+    vs_baseline: tuple[float | None, ...]
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.loaded.score.mesh == BASELINE
 
 
 @dataclass(frozen=True, slots=True)
 class Scorecard:
     rows: tuple[Row, ...]
-    best: tuple[str | None, ...]  # row name of the best mesh per metric
+    best: tuple[str | None, ...]  # row name of the best mesh per metric; None when fewer than two meshes
     simulated: bool
     scales: tuple[str, ...]
     clusters: tuple[str, ...]
     measured_ratios: dict[str, float] | None  # this run's Istio ambient / Cilium, as the reference
+    # per metric, the value the chart measures every row against: the best mesh's (or the lone mesh's)
+    chart_reference: tuple[float | None, ...] = ()
 
     @property
     def title(self) -> str:
         return mark_title(TITLE, self.simulated)
 
+    @property
+    def meshes(self) -> tuple[Row, ...]:
+        return tuple(r for r in self.rows if not r.is_baseline)
+
+    @property
+    def baseline(self) -> Row | None:
+        return next((r for r in self.rows if r.is_baseline), None)
+
+    @property
+    def ranked(self) -> bool:
+        """With one mesh there is no best: nothing is marked and no "vs best" ratio is shown."""
+        return len(self.meshes) >= 2
+
     def is_best(self, row: Row, metric: int) -> bool:
-        """Ties count: every mesh with the best value of a metric is marked best."""
-        ratio = row.ratios[metric]
-        return row.loaded.score.mesh != BASELINE and ratio is not None and abs(ratio - 1.0) < 1e-9
+        """Ties count: every mesh within 0.5% of the best value (what a 1.00x ratio shows) is marked best."""
+        best = next((r for r in self.rows if r.name == self.best[metric]), None)
+        if not self.ranked or row.is_baseline or best is None:
+            return False
+        value, top = row.values[metric], best.values[metric]
+        return value is not None and top is not None and math.isclose(value, top, rel_tol=TIE, abs_tol=1e-12)
 
 
 def _best(values: Sequence[float | None], higher: bool, candidates: Sequence[bool]) -> int | None:
@@ -163,32 +198,50 @@ def _measured(rows: Sequence[Row]) -> dict[str, float] | None:
     return {k: v for k, v in ratios.items() if v is not None}
 
 
+def _overhead(value: float | None, baseline: float | None) -> float | None:
+    """A mesh's value / the baseline's; None where the baseline has none or zero (e.g. mesh cores)."""
+    return None if value is None or not baseline else value / baseline
+
+
 def build_scorecard(scores: Sequence[LoadedScore]) -> Scorecard:
     if not scores:
         raise ValueError("a scorecard needs at least one score")
     scores = sorted(scores, key=lambda s: (s.score.mesh == BASELINE, s.score.mesh, s.score.run_id))
     columns = [[metric.read(s.score) for s in scores] for metric in METRICS]
-    # The no-mesh baseline costs zero mesh cores by definition: it is shown against the best mesh, never
-    # chosen as the best, or every mesh's resource ratio would divide by zero.
-    candidates = [s.score.mesh != BASELINE for s in scores]
-    if not any(candidates):
-        candidates = [True] * len(scores)
-    best_index = [_best(col, m.higher_is_better, candidates) for col, m in zip(columns, METRICS, strict=True)]
+    # The no-mesh baseline is the control: it is never ranked (it would "win" QPS and cost zero mesh cores),
+    # it is what each mesh's overhead is measured against.
+    meshes = [s.score.mesh != BASELINE for s in scores]
+    ranked = sum(meshes) >= 2
+    best_index = [_best(col, m.higher_is_better, meshes) for col, m in zip(columns, METRICS, strict=True)]
+    # the chart still needs a yardstick with one mesh (or none): its value, else the baseline's
+    yardstick = [
+        b if b is not None else _best(col, m.higher_is_better, [True] * len(scores))
+        for b, col, m in zip(best_index, columns, METRICS, strict=True)
+    ]
+    base = next((i for i, s in enumerate(scores) if s.score.mesh == BASELINE), None)
     names = _names(scores)
     rows = tuple(
         Row(
             name,
             loaded,
             tuple(col[i] for col in columns),
-            tuple(_ratio(col[i], None if b is None else col[b]) for col, b in zip(columns, best_index, strict=True)),
+            tuple(
+                _ratio(col[i], col[b]) if ranked and meshes[i] and b is not None and m.compared else None
+                for col, b, m in zip(columns, best_index, METRICS, strict=True)
+            ),
+            tuple(
+                _overhead(col[i], col[base]) if meshes[i] and base is not None and m.compared else None
+                for col, m in zip(columns, METRICS, strict=True)
+            ),
         )
         for i, (name, loaded) in enumerate(zip(names, scores, strict=True))
     )
     return Scorecard(
         rows=rows,
-        best=tuple(None if b is None else names[b] for b in best_index),
+        best=tuple(None if b is None or not ranked else names[b] for b in best_index),
         simulated=any(s.score.simulated for s in scores),
         scales=tuple(dict.fromkeys(s.score.scale for s in scores)),
         clusters=tuple(dict.fromkeys(s.score.cluster_kind for s in scores)),
         measured_ratios=_measured(rows),
+        chart_reference=tuple(None if y is None else col[y] for y, col in zip(yardstick, columns, strict=True)),
     )

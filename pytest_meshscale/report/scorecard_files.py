@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .html_scorecard import scorecard_html, scorecard_json
+from .html_scorecard import scorecard_html
 from .score_source import SCORE_GLOB, load_scores
 from .scorecard import Scorecard, build_scorecard
+from .scorecard_json import scorecard_json
 from .scorecard_text import scorecard_text
 from .svg_scorecard import scorecard_svg
 

@@ -8,7 +8,7 @@ bar so nothing is lost by normalising.
 from __future__ import annotations
 
 from .scorecard import METRICS, Row, Scorecard
-from .scorecard_text import format_number
+from .scorecard_text import format_value
 from .svg_common import Frame, color_for, legend, nice_ticks, svg_document, text
 
 __all__ = ["CHART_METRICS", "relative_score", "scorecard_svg"]
@@ -23,20 +23,21 @@ CHART_METRICS = {
 WIDTH, HEIGHT = 860, 440
 
 
-def relative_score(row: Row, key: str) -> float | None:
-    """1.0 for the best mesh, above 1 only for the no-mesh baseline; None when it cannot be plotted."""
+def relative_score(card: Scorecard, row: Row, key: str) -> float | None:
+    """1.0 for the best mesh (or the lone mesh), above 1 only for the no-mesh baseline; None when it cannot
+    be plotted (no value, or a zero such as the baseline's mesh cores)."""
     index = [m.key for m in METRICS].index(key)
-    ratio, value = row.ratios[index], row.values[index]
-    if ratio is None or not value:
+    value, reference = row.values[index], card.chart_reference[index]
+    if not value or not reference:
         return None
-    return ratio if METRICS[index].higher_is_better else 1.0 / ratio
+    return value / reference if METRICS[index].higher_is_better else reference / value
 
 
 def _bar(frame: Frame, x: float, width: float, score: float, top: float, row: Row, key: str, color: str) -> list[str]:
     y = frame.y(score, 0, top)
     metric = next(m for m in METRICS if m.key == key)
-    value = format_number(row.values[[m.key for m in METRICS].index(key)])
-    tip = f"{row.name}: {metric.label} {value} {metric.unit} ({score:.2f} of best)"
+    value = format_value(metric, row.values[[m.key for m in METRICS].index(key)])
+    tip = f"{row.name}: {metric.label} {value} {metric.unit} (relative score {score:.2f})"
     return [
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{frame.top + frame.height - y:.1f}" '
         f'fill="{color}"><title>{tip}</title></rect>',
@@ -46,9 +47,11 @@ def _bar(frame: Frame, x: float, width: float, score: float, top: float, row: Ro
 
 def scorecard_svg(card: Scorecard) -> str:
     frame = Frame(WIDTH, HEIGHT, (60, 30, 80, 70))
-    scores = {(r.name, k): relative_score(r, k) for r in card.rows for k in CHART_METRICS}
+    scores = {(r.name, k): relative_score(card, r, k) for r in card.rows for k in CHART_METRICS}
     ticks = nice_ticks(0, max([s for s in scores.values() if s is not None] + [1.0]))
-    body = frame.y_grid(ticks, ticks[-1], "relative to best mesh (higher is better)")
+    lone = card.meshes[0].name if len(card.meshes) == 1 else "the mesh"
+    yardstick = "the best mesh" if card.ranked else lone
+    body = frame.y_grid(ticks, ticks[-1], f"relative to {yardstick} (higher is better)")
     group = frame.width / len(CHART_METRICS)
     bar = (group * 0.8) / max(len(card.rows), 1)
     for g, key in enumerate(CHART_METRICS):

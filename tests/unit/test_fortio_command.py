@@ -49,6 +49,20 @@ def test_text_output(two_clients: list[str], capsys: pytest.CaptureFixture[str])
     assert "errors 12 (socket errors 2)  error rate 1.2000%" in out
 
 
+SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream" / "fortio-samples"
+GRPC_SAMPLE = SAMPLES / "fortio-readme-grpc.json"
+
+
+@pytest.mark.skipif(not GRPC_SAMPLE.is_file(), reason=f"{GRPC_SAMPLE} (shared upstream data) is absent")
+def test_the_same_single_bucket_grpc_result_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    # fortio 0.9 gRPC ping: one bucket, no Resolution field; the same edges are the same bucket
+    assert main(["merge", str(GRPC_SAMPLE), str(GRPC_SAMPLE), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["count"], out["clients"], out["ret_codes"], out["errors"]) == (80, 2, {"1": 80}, 0)
+    assert (out["min"], out["max"]) == (0.2741372, 0.280604967)
+    assert out["qps"] == pytest.approx(2 * 7.568383075162479)
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [

@@ -111,10 +111,28 @@ def test_missing_optional_fields_are_tolerated_but_not_the_histogram() -> None:
 
 
 @needs_samples
-def test_single_bucket_results_without_resolution_cannot_be_merged_alone() -> None:
+@pytest.mark.parametrize("name", ["fortio-readme-grpc.json", "fortio-readme-http.json"])
+def test_the_same_single_bucket_result_twice_merges_exactly(name: str) -> None:
+    # fortio 0.9 wrote no Resolution, and one bucket has no inner edge to infer it: identical buckets
+    # are still the same buckets, so the merge adds their counts
+    lone = parse_result(_sample(name), "readme")
+    merged = merge_results([lone, lone])
+    h = lone.duration
+    assert merged.count == 2 * h.count
+    assert [(b.start, b.end, b.count) for b in merged.duration.buckets] == [(h.min, h.max, 2 * h.count)]
+    assert (merged.duration.min, merged.duration.max) == (h.min, h.max)
+    assert merged.duration.mean == pytest.approx(h.mean)
+    assert merged.duration.stddev == pytest.approx(h.stddev)
+    assert merged.ret_codes == {k: 2 * v for k, v in lone.ret_codes.items()}
+    assert merged.errors == 0
+
+
+@needs_samples
+def test_single_bucket_results_with_different_edges_and_no_resolution_are_refused() -> None:
     lone = parse_result(_sample("fortio-readme-http.json"), "readme")
-    with pytest.raises(ModelError, match="fortio readme, readme: cannot merge: no Resolution field"):
-        merge_results([lone, lone])
+    other = parse_result(_sample("fortio-readme-grpc.json"), "grpc")
+    with pytest.raises(ModelError, match="fortio readme, grpc: cannot merge: their buckets differ"):
+        merge_results([lone, other])
     with_grid = merge_results([lone, parse_result(_sample("iter8-fortio-1.57.3.json"), "iter8")])
     assert with_grid.count == 104  # the lone bucket adopts iter8's -r 0.001 grid (it fits)
 

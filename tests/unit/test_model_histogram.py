@@ -94,6 +94,23 @@ def test_single_bucket_without_resolution_adopts_the_common_grid() -> None:
     assert [(b.end, b.count) for b in merged.buckets] == [(0.003, 3), (0.0051, 1)]
 
 
+def test_identical_buckets_without_resolution_merge_exactly() -> None:
+    # e.g. Nighthawk's buckets (no fortio grid fits them) or one old fortio result given twice
+    odd = Histogram(3, 0.0021, 0.0047, 0.0101, 0.0, (Bucket(0.0021, 0.0033, 1), Bucket(0.0033, 0.0047, 2)))
+    merged = merge([odd, odd, odd])
+    assert [(b.start, b.end, b.count) for b in merged.buckets] == [(0.0021, 0.0033, 3), (0.0033, 0.0047, 6)]
+    assert (merged.count, merged.min, merged.max, merged.resolution) == (9, 0.0021, 0.0047, None)
+    assert merged.sum == pytest.approx(3 * 0.0101)
+    assert merged.percentile(90) == pytest.approx(odd.percentile(90))  # same cumulative shape above the first bucket
+
+
+def test_different_buckets_without_resolution_are_refused() -> None:
+    a = Histogram(1, 0.1, 0.2, 0.15, 0.0, (Bucket(0.1, 0.2, 1),))
+    b = Histogram(1, 0.1, 0.3, 0.15, 0.0, (Bucket(0.1, 0.3, 1),))
+    with pytest.raises(ModelError, match="resolution .* is unknown and whose buckets differ"):
+        merge([a, b])
+
+
 def test_buckets_off_the_grid_are_refused() -> None:
     odd = Histogram(2, 0.0021, 0.0047, 0.0068, 0.0, (Bucket(0.0021, 0.0033, 1), Bucket(0.0033, 0.0047, 1)))
     with pytest.raises(ModelError, match="not on fortio's grid"):

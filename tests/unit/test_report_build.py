@@ -43,8 +43,12 @@ def test_report_has_one_environment_per_mesh_and_the_scorecard(results: Path, ca
     assert build([*args, "--history", str(history)]) == 0
     assert "Mesh scorecard - SIMULATED" in capsys.readouterr().out
     assert (out / "index.html").is_file()
-    assert "googletagmanager" not in (out / "index.html").read_text()  # no third-party request
+    page = (out / "index.html").read_text()
+    assert "googletagmanager" not in page  # no third-party request
     assert (out / "scorecard" / "scorecard.html").is_file()
+    # the comparison is the first screen: the scorecard table, SIMULATED, above Allure's app
+    assert page.count("<section id='meshscale-scorecard'") == 1
+    assert page.index("<caption>Scorecard - SIMULATED") < page.index('<div id="app">')
     envs = {e["id"]: e["name"] for e in json.loads((out / "widgets" / "environments.json").read_text())}
     assert envs["cilium"] == "cilium (SIMULATED)"
     assert envs["istio-ambient"] == "istio-ambient (SIMULATED)"
@@ -61,6 +65,7 @@ def test_report_has_one_environment_per_mesh_and_the_scorecard(results: Path, ca
     assert build([*args, "--history", str(history), "--single-file", "--name", "nightly"]) == 0
     assert len(history.read_text().splitlines()) == 2
     assert not (out / "data").exists() or (out / "index.html").stat().st_size > 1_000_000
+    assert (out / "index.html").read_text().count("<section id='meshscale-scorecard'") == 1  # single file too
 
 
 def test_without_node_one_line_and_results_kept(results: Path, monkeypatch, capsys: pytest.CaptureFixture[str]):

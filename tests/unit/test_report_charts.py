@@ -124,9 +124,9 @@ def test_churn_log_and_manifests():
 def test_scorecard_chart_is_higher_is_better():
     card = build_scorecard(load_scores([Path(__file__).parent / "golden" / "scores"]))
     rows = {r.name: r for r in card.rows}
-    assert relative_score(rows["cilium"], "cores_load") == 1.0  # fewest cores = tallest bar
-    assert relative_score(rows["istio-ambient"], "cores_load") == pytest.approx(2.62 / 3.4)
-    assert relative_score(rows["baseline"], "cores_load") is None  # zero mesh cores: not plotted
+    assert relative_score(card, rows["cilium"], "cores_load") == 1.0  # fewest cores = tallest bar
+    assert relative_score(card, rows["istio-ambient"], "cores_load") == pytest.approx(2.62 / 3.4)
+    assert relative_score(card, rows["baseline"], "cores_load") is None  # zero mesh cores: not plotted
     root = _svg(scorecard_svg(card))
     assert "SIMULATED" in _title(root)
     assert len([r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]) == 2 * 5 + 2
