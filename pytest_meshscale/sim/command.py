@@ -2,16 +2,26 @@
 
 It writes the kubeconfig only once the server answers, then prints exactly one line
 `meshscale-sim ready: https://127.0.0.1:PORT mesh=M nodes=N kubeconfig=PATH` (SimProcess waits for it).
+An existing kubeconfig file is never overwritten without `--force`.
+
+Started by SimProcess it is also given `--parent-pid` (it stops as soon as that process is gone, SIGKILL
+included: it polls its parent pid, which changes when it is re-parented; PR_SET_PDEATHSIG is not used, as
+it fires when the parent *thread* that started it exits) and `--remove-on-exit DIR` (its temporary
+directory, removed whenever it stops). Started by hand, it runs until SIGINT/SIGTERM, as before.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import shutil
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
+from types import FrameType
 from typing import NoReturn
 
 from ..model import Profile, ProfileError
@@ -25,10 +35,20 @@ __all__ = ["MESHES", "READY_PREFIX", "main"]
 
 MESHES = ("istio-ambient", "cilium", "baseline")
 READY_PREFIX = "meshscale-sim ready: "
+PARENT_POLL_S = 0.2  # how often a SimProcess-started sim checks that its parent is still there
+EXIT_GRACE_S = 10.0  # after its parent is gone, the sim stops cleanly within this or exits hard
 
 
 class UsageError(Exception):
     """Bad command line: one line to stderr, exit 2."""
+
+
+class _Stopped(BaseException):
+    """SIGINT/SIGTERM before the cluster was ready: unwinds the start-up (a BaseException, as KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,11 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     size = up.add_mutually_exclusive_group()
     size.add_argument("--scale", default="smoke", help="smoke, pr, full or a path to a profile YAML")
     size.add_argument("--nodes", type=int, help="the smoke profile with N server nodes")
-    up.add_argument("--kubeconfig", required=True, type=Path, help="where to write the kubeconfig")
+    up.add_argument("--kubeconfig", required=True, type=Path, help="where to write the kubeconfig (a new file)")
+    up.add_argument("--force", action="store_true", help="overwrite the --kubeconfig file if it exists")
     up.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
     up.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]", help="inject a fault")
     up.add_argument("--token-file", help="YAML/JSON: restricted token -> [{verbs, resources, namespaces}]")
     up.add_argument("--seed", type=int, default=0, help="seed of every random choice of the sim")
+    up.add_argument("--parent-pid", type=int, metavar="PID",
+                    help="stop when process PID (the parent that started this one) is gone (SimProcess sets it)")
+    up.add_argument("--remove-on-exit", type=Path, metavar="DIR",
+                    help="a temporary directory of this sim, removed when it stops (SimProcess sets it)")
     return p
 
 
@@ -65,6 +90,37 @@ def _profile(args: argparse.Namespace) -> Profile:
     return dataclasses.replace(base, name=f"nodes-{args.nodes}", pools=pools)
 
 
+def _check_kubeconfig(args: argparse.Namespace) -> None:
+    path: Path = args.kubeconfig
+    if path.is_dir():
+        raise UsageError(f"meshscale sim: --kubeconfig {path} is a directory; give a file path")
+    if (path.exists() or path.is_symlink()) and not args.force:
+        raise UsageError(f"meshscale sim: --kubeconfig {path} already exists (give --force to overwrite it)")
+
+
+def _watch_parent(parent_pid: int, remove: Path | None) -> None:
+    """Stop (SIGTERM to ourselves, then a hard exit if that does not end us) once `parent_pid` is no longer our
+    parent: when a process dies its children are re-parented, so getppid() changes, whichever thread
+    started us and however the parent died."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        print(f"meshscale sim: parent process {parent_pid} is gone; stopping", file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(EXIT_GRACE_S)
+        print("meshscale sim: did not stop in time after its parent was gone; exiting", file=sys.stderr, flush=True)
+        _remove(remove)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="meshscale-sim-parent-watch", daemon=True).start()
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     from .server.api import Api
     from .server.bootstrap import seed_store
@@ -73,18 +129,31 @@ def _run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"meshscale sim: --port must be 0-65535, got {args.port}")
+    if args.parent_pid is not None and args.parent_pid < 1:
+        raise UsageError(f"meshscale sim: --parent-pid must be a positive integer, got {args.parent_pid}")
+    _check_kubeconfig(args)
     faults, profile = parse_faults(args.fault), _profile(args)
     restricted = load_token_file(args.token_file) if args.token_file else {}
-    store = Store()
-    seed_store(store)
-    world = build_world(store, args.mesh, profile, faults, args.seed)
-    runtime: PodRuntime = world.runtime
-    server = ApiServer(Api(store, runtime, Authorizer(None, restricted), faults, args.seed), args.port)
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    server.start()
+    phase = ["starting"]  # starting -> running -> stopping
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        if phase[0] == "starting":
+            raise _Stopped(signum)  # do not finish a start-up nobody waits for any more
+
+    world = server = None
     try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, on_signal)
+        if args.parent_pid is not None:
+            _watch_parent(args.parent_pid, args.remove_on_exit)
+        store = Store()
+        seed_store(store)
+        world = build_world(store, args.mesh, profile, faults, args.seed)
+        runtime: PodRuntime = world.runtime
+        server = ApiServer(Api(store, runtime, Authorizer(None, restricted), faults, args.seed), args.port)
+        server.start()
         world.start()
         write_kubeconfig(
             args.kubeconfig,
@@ -93,16 +162,28 @@ def _run(args: argparse.Namespace) -> int:
             server.api.auth.admin_token,
             f"meshscale-sim-{args.mesh}",
         )
+        phase[0] = "running"
         print(
             f"{READY_PREFIX}{server.url} mesh={args.mesh} nodes={profile.node_count} kubeconfig={args.kubeconfig}",
             flush=True,
         )
         while not stop.wait(1.0):
             pass
+        return 0
+    except _Stopped as stopped:
+        phase[0] = "stopping"
+        name = signal.Signals(stopped.signum).name
+        print(f"meshscale sim: {name} before the cluster was ready; stopped", file=sys.stderr, flush=True)
+        return 128 + stopped.signum
     finally:
-        world.stop()
-        server.stop()
-    return 0
+        phase[0] = "stopping"
+        try:
+            if world is not None:
+                world.stop()
+            if server is not None:
+                server.stop()
+        finally:
+            _remove(args.remove_on_exit)
 
 
 def main(argv: list[str]) -> int:

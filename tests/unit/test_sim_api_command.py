@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,62 @@ def test_ready_line_and_clean_sigterm(tmp_path: Path) -> None:
     assert sim.stop() == 0
     assert kubeconfig.is_file()
     sim.close()
+
+
+def _up(*args: str) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-m", "pytest_meshscale.cli", "sim", "up", "--mesh", "baseline", *args]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_an_existing_kubeconfig_is_refused_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = tmp_path / "config"
+    mine.write_text("my own kubeconfig\n")
+    assert main(["up", "--mesh", "baseline", "--kubeconfig", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"meshscale sim: --kubeconfig {mine} already exists (give --force to overwrite it)\n"
+    assert mine.read_text() == "my own kubeconfig\n"
+    assert main(["up", "--mesh", "baseline", "--kubeconfig", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_force_overwrites_the_kubeconfig(tmp_path: Path) -> None:
+    mine = tmp_path / "config"
+    mine.write_text("stale\n")
+    sim = _up("--kubeconfig", str(mine), "--force")
+    try:
+        assert sim.stdout is not None
+        assert sim.stdout.readline().startswith("meshscale-sim ready: ")
+        assert "current-context: meshscale-sim-baseline" in mine.read_text()
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        assert sim.wait(timeout=20) == 0
+
+
+def test_sigterm_during_start_up_stops_at_once(tmp_path: Path) -> None:
+    """Not after the start-up nobody waits for any more (here 60 s of components turning Ready)."""
+    kubeconfig = tmp_path / "kc"
+    sim = _up("--kubeconfig", str(kubeconfig), "--fault", "slow-ready=60")
+    try:
+        time.sleep(1.0)
+        sent = time.monotonic()
+        sim.send_signal(signal.SIGTERM)
+        assert sim.wait(timeout=20) == 128 + signal.SIGTERM
+        assert time.monotonic() - sent < 10
+        assert sim.stderr is not None
+        assert sim.stderr.read() == "meshscale sim: SIGTERM before the cluster was ready; stopped\n"
+        assert not kubeconfig.exists()
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait()
+
+
+def test_a_gone_parent_pid_stops_the_sim_at_once(tmp_path: Path) -> None:
+    """--parent-pid names a process that is not our parent any more: the sim stops instead of running on."""
+    (tmp_path / "own").mkdir()
+    sim = _up("--kubeconfig", str(tmp_path / "kc"), "--parent-pid", str(os.getpid() + 1_000_000),
+              "--remove-on-exit", str(tmp_path / "own"))
+    assert sim.wait(timeout=20) in (0, 128 + signal.SIGTERM)
+    assert sim.stderr is not None
+    assert "parent process" in sim.stderr.read()
+    assert not (tmp_path / "own").exists()

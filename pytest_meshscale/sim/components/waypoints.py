@@ -49,6 +49,11 @@ def _children(gw: Obj) -> list[tuple[str, Obj]]:
     return children
 
 
+def gateway_condition(kind: str, ok: bool, reason: str, message: str) -> Obj:
+    """A Gateway API status condition: reason and message are required there (message may be empty)."""
+    return {**condition(kind, ok, reason), "message": message}
+
+
 class WaypointController:
     name = "waypoint"
 
@@ -77,13 +82,17 @@ class WaypointController:
 
     def _status(self, gw: Obj, ready: bool) -> None:
         old, m = gw.get("status") or {}, meta(gw)
-        programmed = condition("Programmed", ready, "Programmed" if ready else "Pending",
-                               "" if ready else "waypoint pod is not ready yet")
-        wanted = [{**c, "observedGeneration": m.get("generation", 1)}
-                  for c in (condition("Accepted", True, "Accepted"), programmed)]
-        status: Obj = {"conditions": with_conditions(old.get("conditions"), wanted)}
         svc = self.store.try_get("services", m["namespace"], m["name"]) or {}
         ip = (svc.get("spec") or {}).get("clusterIP")
+        # Gateway API conditions (metav1.Condition) need type, status, reason, message (it may be empty but
+        # must be there), lastTransitionTime and observedGeneration; the messages are istiod's.
+        host = f"{m['name']}.{m['namespace']}.svc.cluster.local:15008"
+        programmed = gateway_condition(
+            "Programmed", ready, "Programmed" if ready else "Pending",
+            f"Resource programmed, assigned to service(s) {host}" if ready else "waypoint pod is not ready yet")
+        wanted = [{**c, "observedGeneration": m.get("generation", 1)}
+                  for c in (gateway_condition("Accepted", True, "Accepted", "Resource accepted"), programmed)]
+        status: Obj = {"conditions": with_conditions(old.get("conditions"), wanted)}
         if ready and ip:
             status["addresses"] = [{"type": "IPAddress", "value": ip}]
         before = {li.get("name"): li.get("conditions") for li in old.get("listeners") or []}
