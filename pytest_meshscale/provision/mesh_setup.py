@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from .. import progress
 from ..cluster.base import ClusterError
 from ..cluster.ratelimit import RateLimit
 from ..meshes import MeshNotFound, driver_for
-from .installer import Plan, access_checks, denied_message, install_checks, plan_for, ssar_body
+from .installer import Plan, access_checks, install_checks, plan_for, ssar_body
 from .installer.runner import StepFailed, run_plan, run_uninstall
-from .preflight import access_allowed, kubeconfig_context, pool_shortfalls
+from .preflight import access_allowed, denied_line, kubeconfig_context, pool_shortfalls, run_access_denied
 from .settings import Settings
 from .target import ClusterTarget
 from .tools import Tools, resolve_tools
@@ -59,9 +60,9 @@ def preflight(cluster: KubeCluster, settings: Settings, target: ClusterTarget, m
     context, server = kubeconfig_context(target.kubeconfig, target.context)
     say(f"meshscale preflight: context {context}, server {server}, Kubernetes {cluster.server_version()}")
     checks = access_checks(mesh)
-    denied = _denied(cluster, checks)
+    denied = run_access_denied(cluster.api, checks, mesh)
     if denied:
-        raise ClusterError(denied_message(denied))
+        raise ClusterError(denied_line(denied))
     say(f"meshscale preflight: {len(checks)} permissions allowed (SelfSubjectAccessReview)")
     nodes = cluster.list("v1", "Node")
     short = pool_shortfalls(nodes, settings.profile.pools)
@@ -125,7 +126,7 @@ def _install(plan: Plan, tools: Tools, say: Say) -> list[str]:
 
 
 @contextmanager
-def mesh_setup(settings: Settings, target: ClusterTarget, mesh: str, say: Say = print) -> Iterator[None]:
+def mesh_setup(settings: Settings, target: ClusterTarget, mesh: str, say: Say = progress.say) -> Iterator[None]:
     plan = check_cluster(settings, target, mesh, say)
     if plan is None or not plan.steps:
         yield

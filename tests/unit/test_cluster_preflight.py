@@ -16,11 +16,19 @@ from test_suites_under_faults import _outcomes, _run  # the suites' own pytest-s
 from pytest_meshscale.cluster import RUN_LABEL
 from pytest_meshscale.data.profiles import load_profile, profile_path
 from pytest_meshscale.provision.installer import Permission, access_checks
-from pytest_meshscale.provision.preflight import kubeconfig_context, pool_shortfalls
+from pytest_meshscale.provision.preflight import (
+    Denied,
+    denied_line,
+    kubeconfig_context,
+    pool_shortfalls,
+    run_access_denied,
+)
 from pytest_meshscale.provision.providers import open_cluster
 from pytest_meshscale.sim.process import SimProcess
 
 MISSING = (Permission("patch", "apps", "deployments", "scale"), Permission("list", "", "nodes"))
+HOME_ONLY = (Permission("get", "apps", "daemonsets"), Permission("get", "", "configmaps"),
+             Permission("get", "", "pods"))
 TEST_FILE = "def test_on_the_mesh(mesh, cluster):\n    assert mesh.name == 'cilium' and cluster.kind == 'existing'\n"
 
 
@@ -46,6 +54,9 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimProcess]:
     tokens.write_text(yaml.safe_dump({
         "exact": _rules(exact),
         "short": _rules(tuple(p for p in exact if p not in MISSING)),
+        # the sim's namespaced token rules stand for a RoleBinding in kube-system (Cilium's namespace)
+        "home": _rules(tuple(p for p in exact if p not in HOME_ONLY))
+        + [{**r, "namespaces": ["kube-system"]} for r in _rules(HOME_ONLY)],
     }))
     with SimProcess(mesh="cilium", scale="smoke", token_file=tokens) as proc:
         yield proc
@@ -134,3 +145,31 @@ def test_pool_shortfalls_and_kubeconfig_context(tmp_path: Path) -> None:
                                   "clusters": [{"name": "c", "cluster": {"server": "https://x:6443"}}]}))
     assert kubeconfig_context(str(kc), None) == ("a", "https://x:6443")
     assert kubeconfig_context(str(kc), "b") == ("b", "?")
+
+
+def test_a_grant_in_the_mesh_namespace_counts_only_for_the_mesh_reads(sim: SimProcess, tmp_path: Path) -> None:
+    """get daemonsets/configmaps are read only in kube-system (Cilium's agent and config): a grant there is
+    enough; get pods is needed in the run's own namespaces too, where no RoleBinding can exist beforehand."""
+    from pytest_meshscale.cluster.kube import KubeCluster
+    from pytest_meshscale.cluster.ratelimit import RateLimit
+
+    cluster = KubeCluster(str(_kubeconfig(sim, "home", tmp_path / "kc")), None, "r-home", "existing", "home",
+                          RateLimit(100, 50))
+    try:
+        denied = run_access_denied(cluster.api, access_checks("cilium"), "cilium")
+    finally:
+        cluster.close()
+    assert denied == [Denied(Permission("get", "", "pods"), ("kube-system",))]
+    line = denied_line(denied)
+    assert line.startswith("meshscale: granted only by a namespaced RoleBinding, but needed in the namespaces the "
+                           "run creates: get pods (only in kube-system); namespaced permissions count only when "
+                           "granted cluster-wide (ClusterRole + ClusterRoleBinding)"), line
+    assert "get daemonsets" in line and line.endswith("(docs/real-clusters.md)")
+
+
+def test_denied_line_names_missing_and_too_narrow_grants() -> None:
+    line = denied_line([Denied(Permission("list", "", "nodes")),
+                        Denied(Permission("create", "apps", "deployments"), ("a", "b"))])
+    assert line.startswith("meshscale: missing permissions: list nodes; granted only by a namespaced RoleBinding, "
+                           "but needed in the namespaces the run creates: create deployments.apps (only in a, b); ")
+    assert "fixtures/rbac/meshscale-clusterrole.yaml with a ClusterRoleBinding" in line

@@ -11,7 +11,6 @@ import yaml
 from pytest_meshscale.provision.installer import (
     Permission,
     access_checks,
-    denied_message,
     grants,
     missing_grants,
     ssar_body,
@@ -79,8 +78,3 @@ def test_ssar_body_names_the_subresource_only_when_there_is_one() -> None:
                                                   "subresource": "proxy"}
     assert "subresource" not in ssar_body(Permission("list", "", "nodes"))["spec"]["resourceAttributes"]
 
-
-def test_denied_message_is_one_line_naming_each_permission_and_the_role_file() -> None:
-    text = denied_message([Permission("create", "", "pods", "proxy"), Permission("list", "cilium.io", "ciliumnodes")])
-    assert text == ("meshscale: missing permissions: create pods/proxy, list ciliumnodes.cilium.io; a cluster admin "
-                    "can grant fixtures/rbac/meshscale-clusterrole.yaml (docs/real-clusters.md)")

@@ -4,6 +4,9 @@ a real Store, the smoke profile's nodes, fast timing)."""
 from __future__ import annotations
 
 import base64
+import copy
+import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +14,12 @@ from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft7Validator
 
 from pytest_meshscale.model import Profile, parse_profile
 from pytest_meshscale.sim.controllers import Controllers, Timing, node_objects
 from pytest_meshscale.sim.faults import Faults
-from pytest_meshscale.sim.runtime import NullRuntime, PodRuntime
+from pytest_meshscale.sim.runtime import JobOutcome, NullRuntime, PodRuntime
 from pytest_meshscale.sim.server.bootstrap import seed_store
 from pytest_meshscale.sim.store import Store
 from pytest_meshscale.sim.world import World, build_world
@@ -207,5 +211,161 @@ def test_waypoint_is_not_programmed_before_its_pod_is_ready() -> None:
         assert world.settle(10)
         gateway = store.get("gateways.gateway.networking.k8s.io", "ns-001", "waypoint")
         assert condition(gateway, "Programmed") == "True"
+    finally:
+        world.stop()
+
+
+# -- every status condition the sim writes, checked against the schemas a real API server applies
+
+SCHEMAS = Path(__file__).resolve().parents[2] / ".." / "shared" / "upstream" / "crd-schemas"
+SCHEMA_FILES = {  # resource -> upstream CRD JSON schema (datreeio/CRDs-catalog): the whole object is checked
+    "gateways.gateway.networking.k8s.io": "gateway.networking.k8s.io/gateway_v1.json",
+    "gatewayclasses.gateway.networking.k8s.io": "gateway.networking.k8s.io/gatewayclass_v1.json",
+    "ciliumnodes.cilium.io": "cilium.io/ciliumnode_v2.json",
+}
+GATEWAY_API = ("gateways.gateway.networking.k8s.io", "gatewayclasses.gateway.networking.k8s.io")
+# metav1.Condition, as every Gateway API CRD has it (gateway_v1.json status.conditions.items): all five required.
+METAV1_REQUIRED = {"type", "status", "reason", "message", "lastTransitionTime"}
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+REASON = re.compile(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")  # metav1.Condition's reason pattern
+# The core types' conditions (PodCondition, DeploymentCondition, JobCondition, NodeCondition): type and
+# status required, the timestamps each type has, nothing else.
+CORE_CONDITION = {
+    "type": "object",
+    "required": ["type", "status"],
+    "additionalProperties": False,
+    "properties": {
+        "type": {"type": "string", "minLength": 1},
+        "status": {"enum": ["True", "False", "Unknown"]},
+        "reason": {"type": "string", "pattern": REASON.pattern},
+        "message": {"type": "string"},
+        "observedGeneration": {"type": "integer", "minimum": 0},
+        **{t: {"type": "string", "pattern": RFC3339.pattern}
+           for t in ("lastTransitionTime", "lastUpdateTime", "lastProbeTime", "lastHeartbeatTime")},
+    },
+}
+
+
+class _Jobs(NullRuntime):
+    """Job pods exit with the code in their first container's args (a Complete and a Failed Job)."""
+
+    def run_job_pod(self, pod: dict[str, Any]) -> JobOutcome:
+        code = int(pod["spec"]["containers"][0]["args"][0])
+        return JobOutcome(code, f"exit {code}\n", duration_s=0.02)
+
+
+def _with_conditions(store: Store) -> list[tuple[str, dict[str, Any]]]:
+    return [(resource, obj) for resource in store.object_counts() for obj in store.list(resource)[0]
+            if isinstance((obj.get("status") or {}).get("conditions"), list)]
+
+
+def _condition_lists(obj: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    status = obj.get("status") or {}
+    lists = [("status.conditions", status.get("conditions") or [])]
+    lists += [(f"status.listeners[{li.get('name')}].conditions", li.get("conditions") or [])
+              for li in status.get("listeners") or []]
+    return lists
+
+
+def _problems(resource: str, obj: dict[str, Any]) -> list[str]:
+    """What a real API server would refuse in the object's conditions (and, with a CRD schema, the object)."""
+    where = f"{resource} {obj['metadata'].get('namespace', '')}/{obj['metadata']['name']}"
+    out = []
+    generation = obj["metadata"].get("generation", 1)
+    for path, conds in _condition_lists(obj):
+        for cond in conds:
+            label = f"{where} {path}[{cond.get('type')}]"
+            if resource in GATEWAY_API:
+                missing = METAV1_REQUIRED - set(cond)
+                out += [f"{label}: lacks the required {sorted(missing)}"] if missing else []
+                if not REASON.match(str(cond.get("reason", ""))):
+                    out.append(f"{label}: reason {cond.get('reason')!r} is not CamelCase")
+                observed = cond.get("observedGeneration")
+                if not isinstance(observed, int) or not 0 <= observed <= generation:
+                    out.append(f"{label}: observedGeneration {observed!r} is not in 0..{generation}")
+            else:
+                out += [f"{label}: {e.message}" for e in Draft7Validator(CORE_CONDITION).iter_errors(cond)]
+            stamp = cond.get("lastTransitionTime")
+            if stamp is not None and not RFC3339.match(str(stamp)):
+                out.append(f"{label}: lastTransitionTime {stamp!r} is not RFC 3339")
+    if resource in SCHEMA_FILES and SCHEMAS.is_dir():
+        schema = json.loads((SCHEMAS / SCHEMA_FILES[resource]).read_text())
+        out += [f"{where} {'/'.join(map(str, e.absolute_path))}: {e.message}"
+                for e in Draft7Validator(schema).iter_errors(obj)]
+    return out
+
+
+def _waypoint(store: Store, ns: str) -> None:
+    store.create("namespaces", {"metadata": {"name": ns}})
+    store.create("gateways.gateway.networking.k8s.io", {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+        "metadata": {"name": "waypoint", "namespace": ns},
+        "spec": {"gatewayClassName": "istio-waypoint",
+                 "listeners": [{"name": "mesh", "port": 15008, "protocol": "HBONE"}]}})
+
+
+@pytest.mark.parametrize("sim_mesh", ["istio-ambient", "cilium", "baseline"])
+def test_every_condition_the_sim_writes_is_one_an_api_server_accepts(sim_mesh: str) -> None:
+    """Gateway API conditions need type, status, reason, message, lastTransitionTime (and observedGeneration
+    within the object's generation); the core types' conditions their own fields. Checked on what the sim
+    wrote: a waypoint still Pending and Programmed, an unschedulable pod, a Complete and a Failed Job, nodes."""
+    world = start_world(sim_mesh, Faults(slow_ready_s=0.6))
+    try:
+        store = world.store
+        if sim_mesh == "istio-ambient":
+            _waypoint(store, "ns-001")
+            time.sleep(0.3)
+            pending = store.get("gateways.gateway.networking.k8s.io", "ns-001", "waypoint")
+            assert condition(pending, "Programmed") == "False"
+            assert _problems("gateways.gateway.networking.k8s.io", pending) == []
+        store.create("namespaces", {"metadata": {"name": "ns-002"}})
+        store.create("deployments.apps", deployment("ns-002", "lost", 1, nodeSelector={"size": "huge"}))
+        store.create("deployments.apps", deployment("ns-002", "web", 2))
+        assert world.settle(10)
+        checked = _with_conditions(store)
+        assert {"pods", "deployments.apps", "nodes"} <= {r for r, _ in checked}
+        if sim_mesh == "istio-ambient":
+            gateway = store.get("gateways.gateway.networking.k8s.io", "ns-001", "waypoint")
+            assert condition(gateway, "Programmed") == "True"
+            assert {r for r, _ in checked} >= set(GATEWAY_API)
+        assert [p for resource, obj in checked for p in _problems(resource, obj)] == []
+        if sim_mesh == "cilium":
+            assert [p for o in store.list("ciliumnodes.cilium.io")[0]
+                    for p in _problems("ciliumnodes.cilium.io", o)] == []
+    finally:
+        world.stop()
+
+
+def test_job_conditions_are_ones_an_api_server_accepts() -> None:
+    store, controllers = cluster(_Jobs())
+    try:
+        store.create("namespaces", {"metadata": {"name": "probe"}})
+        for name, code in (("ok", 0), ("bad", 3)):
+            template = {"spec": {"containers": [{"name": "c", "image": "x", "args": [str(code)]}]}}
+            store.create("jobs.batch", {"metadata": {"name": name, "namespace": "probe"},
+                                        "spec": {"backoffLimit": 0, "template": template}})
+        assert controllers.settle(10)
+        jobs = {o["metadata"]["name"]: o for o in store.list("jobs.batch", "probe")[0]}
+        assert (condition(jobs["ok"], "Complete"), condition(jobs["bad"], "Failed")) == ("True", "True")
+        assert [p for resource, obj in _with_conditions(store) for p in _problems(resource, obj)] == []
+    finally:
+        controllers.stop()
+
+
+def test_a_gateway_spec_change_moves_observed_generation() -> None:
+    world = start_world("istio-ambient")
+    try:
+        store = world.store
+        _waypoint(store, "ns-001")
+        assert world.settle(10)
+        gw = copy.deepcopy(store.get("gateways.gateway.networking.k8s.io", "ns-001", "waypoint"))
+        gw["spec"]["listeners"][0]["port"] = 15009
+        store.update("gateways.gateway.networking.k8s.io", gw)
+        assert world.settle(10)
+        gw = store.get("gateways.gateway.networking.k8s.io", "ns-001", "waypoint")
+        assert gw["metadata"]["generation"] == 2
+        observed = {c["observedGeneration"] for _, conds in _condition_lists(gw) for c in conds}
+        assert observed == {2}
+        assert _problems("gateways.gateway.networking.k8s.io", gw) == []
     finally:
         world.stop()

@@ -8,7 +8,6 @@ from ...meshes.install.versions import VERSIONS_FILE, Versions, VersionsError, l
 from .permissions import (
     Permission,
     access_checks,
-    denied_message,
     grants,
     install_checks,
     missing_grants,
@@ -30,7 +29,6 @@ __all__ = [
     "Versions",
     "VersionsError",
     "access_checks",
-    "denied_message",
     "grants",
     "install_checks",
     "load_versions",

@@ -16,7 +16,6 @@ from ...meshes.base import EDIT, Rule
 __all__ = [
     "Permission",
     "access_checks",
-    "denied_message",
     "grants",
     "install_checks",
     "missing_grants",
@@ -102,8 +101,3 @@ def grants(cluster_role: Mapping[str, Any], permission: Permission) -> bool:
 def missing_grants(cluster_role: Mapping[str, Any], checks: Iterable[Permission]) -> list[Permission]:
     return [p for p in checks if not grants(cluster_role, p)]
 
-
-def denied_message(denied: Sequence[Permission]) -> str:
-    """The preflight's one line when SelfSubjectAccessReviews came back denied."""
-    return (f"meshscale: missing permissions: {', '.join(map(str, denied))}; "
-            f"a cluster admin can grant fixtures/rbac/meshscale-clusterrole.yaml (docs/real-clusters.md)")

@@ -1,5 +1,7 @@
-"""What kube-controller-manager puts in every namespace: the `default` ServiceAccount and the
-`kube-root-ca.crt` ConfigMap (the store itself sets phase Active and cascades deletion)."""
+"""What kube-controller-manager does with namespaces: it puts the `default` ServiceAccount and the
+`kube-root-ca.crt` ConfigMap in every one, and finalizes a deleted one. The store sets phase Active, and on
+deletion marks the namespace Terminating and deletes its contents; this controller removes it once it has
+been Terminating for TERMINATING_S (kube-controller-manager takes about 5 s for an empty namespace)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ __all__ = ["NamespaceController"]
 
 # Not a real CA: the simulated cluster's pods never verify anything with it.
 ROOT_CA_PLACEHOLDER = "# meshscale simulated cluster: no in-cluster CA is modelled\n"
+TERMINATING_S = 0.5  # long enough to be seen (watch, GET, a refused create), short for the suites' teardown
 
 
 class NamespaceController:
@@ -19,6 +22,13 @@ class NamespaceController:
 
     def reconcile(self, name: str) -> None:
         store = self.ctx.store
+        terminating = store.terminating_for(name)
+        if terminating is not None:
+            if terminating >= TERMINATING_S:
+                store.finalize_namespace(name)
+            else:
+                self.ctx.queue.add_after(("namespaces", "", name), TERMINATING_S - terminating)
+            return
         ns = store.try_get("namespaces", None, name)
         if ns is None or (ns.get("status") or {}).get("phase") == "Terminating":
             return

@@ -12,7 +12,7 @@ from ..runtime import PodRuntime
 from ..store import Store
 from . import discovery, openapi
 from .auth import Authorizer
-from .kinds import Kind, by_path
+from .kinds import Kind
 from .messages import Request, Response, json_response
 from .metrics import Metrics
 from .pods import PodHandler
@@ -81,23 +81,25 @@ class Api:
         p = req.path.rstrip("/")
         if p == "/metrics":
             return Response(200, self.metrics.render(self.store.object_counts()).encode(), "text/plain; version=0.0.4")
+        kinds = self.store.kinds.all()  # the built-in kinds and the CRDs established so far
         simple: dict[str, Callable[[], Any]] = {
             "/version": discovery.version_info,
             "/api": discovery.api_versions,
-            "/apis": discovery.api_group_list,
-            "/openapi/v3": openapi.openapi_v3_root,
+            "/apis": lambda: discovery.api_group_list(kinds),
+            "/openapi/v3": lambda: openapi.openapi_v3_root(kinds),
         }
         if p in simple:
             return json_response(simple[p]())
         doc: Any = None
         if p.startswith("/openapi/v3/"):
-            doc = openapi.openapi_v3_group(p[len("/openapi/v3/") :])
+            doc = openapi.openapi_v3_group(p[len("/openapi/v3/") :], kinds)
         elif p.startswith("/api/"):
-            doc = discovery.resource_list("", p.split("/")[2])
+            doc = discovery.resource_list("", p.split("/")[2], kinds)
         elif p.startswith("/apis/") and p.count("/") == 3:
-            doc = discovery.resource_list(p.split("/")[2], p.split("/")[3])
+            doc = discovery.resource_list(p.split("/")[2], p.split("/")[3], kinds)
         elif p.startswith("/apis/") and p.count("/") == 2:
-            doc = next((g for g in discovery.api_group_list()["groups"] if g["name"] == p.split("/")[2]), None)
+            groups = discovery.api_group_list(kinds)["groups"]
+            doc = next((g for g in groups if g["name"] == p.split("/")[2]), None)
             doc = doc and {"kind": "APIGroup", "apiVersion": "v1", **doc}
         if doc is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -106,7 +108,7 @@ class Api:
     def _resource(self, req: Request, t: Target, verb: str) -> Response:
         if t.group == "authorization.k8s.io" and t.plural == "selfsubjectaccessreviews":
             return access_review(self.auth, req)
-        kind = by_path(t.group, t.version, t.plural)
+        kind = self.store.kinds.by_path(t.group, t.version, t.plural)
         if t.group == "metrics.k8s.io" and t.version == "v1beta1" and t.plural == "pods":
             authorize(self.auth, req.who, verb, "pods.metrics.k8s.io", "", t.namespace, t.name or "")
             if req.method != "GET":
@@ -116,8 +118,6 @@ class Api:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         authorize(self.auth, req.who, verb, kind.resource, t.subresource, t.namespace, t.name or "")
         if req.method in _WRITES:
-            if req.query.get("dryRun"):  # refusing is honest; silently persisting a dry run would not be
-                raise ApiError(400, "BadRequest", "dryRun is not supported by the meshscale simulated cluster")
             self.fault_gate.check()
         return self._dispatch(req, kind, t, verb)
 

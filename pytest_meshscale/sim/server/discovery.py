@@ -44,8 +44,8 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
     return {"name": name, "versions": gvs, "preferredVersion": gvs[0]}
 
 
-def api_group_list() -> dict[str, Any]:
-    groups = [_group(g, vs) for g, vs in group_versions().items() if g]
+def api_group_list(kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any]:
+    groups = [_group(g, vs) for g, vs in group_versions(kinds).items() if g]
     groups += [_group(g, list(vs)) for g, vs in EXTRA_GROUPS.items()]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
@@ -101,7 +101,7 @@ def _entries(k: Kind) -> list[dict[str, Any]]:
     return out
 
 
-def resource_list(group: str, version: str) -> dict[str, Any] | None:
+def resource_list(group: str, version: str, all_kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any] | None:
     """The APIResourceList of one group/version, or None when it is not served."""
     gv = f"{group}/{version}" if group else version
     if group in EXTRA_GROUPS:
@@ -112,7 +112,7 @@ def resource_list(group: str, version: str) -> dict[str, Any] | None:
             for p, k, ns, verbs in EXTRA_GROUPS[group][version]
         ]
     else:
-        kinds = [k for k in KINDS if k.group == group and version in k.versions]
+        kinds = [k for k in all_kinds if k.group == group and version in k.versions]
         if not kinds:
             return None
         resources = [e for k in kinds for e in _entries(k)]

@@ -1,11 +1,16 @@
 """Every kind the simulated API server serves: where it lives (group/version/plural), its scope and
-subresources. The store keys objects by `Kind.resource` ("pods", "deployments.apps", ...)."""
+subresources. The store keys objects by `Kind.resource` ("pods", "deployments.apps", ...).
+
+KINDS is the built-in table; a KindRegistry (one per Store) adds the kinds of CustomResourceDefinitions
+created at run time, with their OpenAPI schemas, once they are established."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["CRD_GROUPS", "KINDS", "Kind", "by_path", "by_resource", "group_versions"]
+__all__ = ["CRD_GROUPS", "KINDS", "Kind", "KindRegistry", "by_path", "by_resource", "group_versions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +141,71 @@ def by_path(group: str, version: str, plural: str) -> Kind | None:
     return _BY_PATH.get((group, version, plural))
 
 
-def group_versions() -> dict[str, list[str]]:
+def group_versions(kinds: tuple[Kind, ...] = KINDS) -> dict[str, list[str]]:
     """group -> its versions, preferred first, in registration order (core group is "")."""
     out: dict[str, list[str]] = {}
-    for k in KINDS:
+    for k in kinds:
         for v in k.versions:
             if v not in out.setdefault(k.group, []):
                 out[k.group].append(v)
     return out
+
+
+def kind_of_crd(crd: dict[str, Any]) -> tuple[Kind, dict[str, Any]]:
+    """The Kind a (validated) CRD serves and {version: openAPIV3Schema}; the storage version comes first."""
+    spec = crd["spec"]
+    names = spec["names"]
+    versions = sorted((v for v in spec["versions"] if v.get("served", True)), key=lambda v: not v.get("storage"))
+    status = any("status" in (v.get("subresources") or {}) for v in versions)
+    kind = Kind(spec["group"], tuple(v["name"] for v in versions), names["plural"], names["kind"],
+                spec.get("scope") == "Namespaced", status=status, short_names=tuple(names.get("shortNames") or ()),
+                crd=True)
+    return kind, {v["name"]: (v.get("schema") or {}).get("openAPIV3Schema") or {} for v in versions}
+
+
+class KindRegistry:
+    """The kinds one API server serves: the built-in table, then the CRDs established at run time (a built-in
+    kind keeps its table entry even when its CRD object is replaced: the sim's mesh kinds are built in)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dynamic: dict[str, Kind] = {}
+        self._schemas: dict[tuple[str, str], dict[str, Any]] = {}
+        self._paths: dict[tuple[str, str, str], Kind] = {}
+
+    def by_resource(self, resource: str) -> Kind | None:
+        return _BY_RESOURCE.get(resource) or self._dynamic.get(resource)
+
+    def by_path(self, group: str, version: str, plural: str) -> Kind | None:
+        return _BY_PATH.get((group, version, plural)) or self._paths.get((group, version, plural))
+
+    def all(self) -> tuple[Kind, ...]:
+        with self._lock:
+            return KINDS + tuple(self._dynamic.values())
+
+    def schema(self, resource: str, version: str) -> dict[str, Any] | None:
+        """The OpenAPI v3 schema of a run-time CRD's version; None for built-in kinds."""
+        return self._schemas.get((resource, version))
+
+    def register(self, crd: dict[str, Any]) -> Kind | None:
+        """Serve the CRD's kind (None when the kind is built in)."""
+        kind, schemas = kind_of_crd(crd)
+        if kind.resource in _BY_RESOURCE:
+            return None
+        with self._lock:
+            self.unregister(kind.resource, locked=True)
+            self._dynamic[kind.resource] = kind
+            self._paths.update({(kind.group, v, kind.plural): kind for v in kind.versions})
+            self._schemas.update({(kind.resource, v): s for v, s in schemas.items()})
+        return kind
+
+    def unregister(self, resource: str, locked: bool = False) -> None:
+        if not locked:
+            with self._lock:
+                self.unregister(resource, locked=True)
+            return
+        old = self._dynamic.pop(resource, None)
+        if old is not None:
+            for v in old.versions:
+                self._paths.pop((old.group, v, old.plural), None)
+                self._schemas.pop((resource, v), None)

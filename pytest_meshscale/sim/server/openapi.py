@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .kinds import KINDS, group_versions
+from .kinds import KINDS, Kind, group_versions
 
 __all__ = ["openapi_v3_group", "openapi_v3_root"]
 
@@ -19,10 +19,10 @@ def _prefix(group: str, version: str) -> str:
     return f"api/{version}" if not group else f"apis/{group}/{version}"
 
 
-def openapi_v3_root() -> dict[str, Any]:
+def openapi_v3_root(kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any]:
     paths = {
-        _prefix(g, v): {"serverRelativeURL": f"/openapi/v3/{_prefix(g, v)}?hash=meshscale-sim"}
-        for g, vs in group_versions().items()
+        _prefix(g, v): {"serverRelativeURL": f"/openapi/v3/{_prefix(g, v)}?hash=meshscale-sim-{len(kinds)}"}
+        for g, vs in group_versions(kinds).items()
         for v in vs
     }
     return {"paths": paths}
@@ -38,7 +38,7 @@ def _op(group: str, version: str, kind: str, action: str) -> dict[str, Any]:
     }
 
 
-def openapi_v3_group(path: str) -> dict[str, Any] | None:
+def openapi_v3_group(path: str, all_kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any] | None:
     """The document for 'api/v1' or 'apis/GROUP/VERSION', or None when not served."""
     parts = path.strip("/").split("/")
     group, version = (
@@ -46,7 +46,7 @@ def openapi_v3_group(path: str) -> dict[str, Any] | None:
         if parts[0] == "api" and len(parts) == 2
         else ((parts[1], parts[2]) if parts[0] == "apis" and len(parts) == 3 else ("", ""))
     )
-    kinds = [k for k in KINDS if k.group == group and version in k.versions]
+    kinds = [k for k in all_kinds if k.group == group and version in k.versions]
     if not kinds:
         return None
     paths: dict[str, Any] = {}

@@ -1,5 +1,10 @@
 """Watch streams: newline-delimited {"type","object"} events over a chunked response, filtered by label
-and field selectors (an object that stops matching is sent as DELETED, as the real API server does)."""
+and field selectors (an object that stops matching is sent as DELETED, as the real API server does).
+
+Bookmarks, only with allowWatchBookmarks=true, as kube-apiserver's watch cache sends them: one marked
+`k8s.io/initial-events-end` after the initial state (sendInitialEvents=true, which needs
+resourceVersionMatch=NotOlderThan, or a watch from resourceVersion ""/"0"), then one about every minute and
+one 2 s before the watch's timeout, carrying the newest resourceVersion."""
 
 from __future__ import annotations
 
@@ -18,16 +23,35 @@ from .selectors import field_predicate, label_predicate
 from .storetypes import ApiError
 from .tables import table, wants_table
 
-__all__ = ["watch_stream"]
+__all__ = ["BOOKMARK_EVERY_S", "watch_stream"]
+
+BOOKMARK_EVERY_S = 60.0  # kube-apiserver's bookmarkFrequency
 
 
 def _line(kind: str, obj: Any) -> bytes:
     return b'{"type":"' + kind.encode() + b'","object":' + json.dumps(obj, separators=(",", ":")).encode() + b"}\n"
 
 
-def _initial_events_end(kind: Kind, api_version: str, rv: int) -> dict[str, Any]:
-    meta = {"resourceVersion": str(rv), "annotations": {"k8s.io/initial-events-end": "true"}}
+def _bookmark(kind: Kind, api_version: str, rv: int, initial_end: bool = False) -> dict[str, Any]:
+    meta: dict[str, Any] = {"resourceVersion": str(rv)}
+    if initial_end:
+        meta["annotations"] = {"k8s.io/initial-events-end": "true"}
     return {"kind": kind.kind, "apiVersion": api_version, "metadata": meta}
+
+
+def _next_bookmark(now: float, deadline: float) -> float:
+    return min(now + BOOKMARK_EVERY_S, deadline - 2.0) if deadline - 2.0 > now else float("inf")
+
+
+def _initial(req: Request) -> bool:
+    """Whether the watch starts with the current state (sendInitialEvents checked as the API server does)."""
+    if req.query.get("sendInitialEvents") == "true":
+        if req.query.get("resourceVersionMatch") != "NotOlderThan":
+            raise ApiError.invalid('ListOptions.meta.k8s.io', "", [(
+                "resourceVersionMatch", None,
+                "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")])
+        return True
+    return req.query.get("resourceVersion") in (None, "", "0")
 
 
 def _as_seen(etype: str, matches: bool, matched_before: bool) -> str | None:
@@ -53,9 +77,9 @@ def watch_stream(
     timeout = float(req.query.get("timeoutSeconds") or 1800)
     if drop_after_s:
         timeout = min(timeout, drop_after_s)
+    initial = _initial(req)
+    bookmarks = req.flag("allowWatchBookmarks")
     try:
-        # sendInitialEvents (watch-list, used by kubectl wait): current state first, then a bookmark
-        initial = req.query.get("sendInitialEvents") == "true"
         w = store.watch(kind.resource, t.namespace, None if initial else req.query.get("resourceVersion"))
     except ApiError as exc:
         if exc.code != 410:
@@ -68,19 +92,26 @@ def watch_stream(
 
     def events() -> Iterator[bytes]:
         deadline = time.monotonic() + timeout
-        initial_left = w.preloaded if initial else -1
+        initial_left = w.preloaded if initial and bookmarks else -1
+        next_bookmark = _next_bookmark(time.monotonic(), deadline) if bookmarks else float("inf")
+        last_rv = w.start_rv
         metrics.watch(kind.resource, +1)
         try:
             while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
                 if initial_left == 0:
                     initial_left = -1
-                    yield _line("BOOKMARK", _initial_events_end(kind, gv, w.start_rv))
-                event = w.next(min(left, 1.0))
+                    yield _line("BOOKMARK", _bookmark(kind, gv, w.start_rv, initial_end=True))
+                if time.monotonic() >= next_bookmark:
+                    next_bookmark = _next_bookmark(time.monotonic(), deadline)
+                    # the newest version this watch has passed on: a resume from it misses nothing
+                    yield _line("BOOKMARK", _bookmark(kind, gv, last_rv))
+                event = w.next(max(0.0, min(left, 1.0, next_bookmark - time.monotonic())))
                 initial_left -= 1 if event is not None and initial_left > 0 else 0
                 if event is None:
                     yield b""  # idle: lets the HTTP layer notice a client that went away
                     continue
                 rv, stored_type, _, obj, previous = event
+                last_rv = max(last_rv, rv)
                 etype = _as_seen(stored_type, match(obj), previous is not None and match(previous))
                 if etype is None:
                     continue

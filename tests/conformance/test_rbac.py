@@ -1,0 +1,94 @@
+"""RBAC: the preflight's SelfSubjectAccessReviews against real Roles and RoleBindings, for an identity that
+has some permissions through a ClusterRoleBinding and others only through a RoleBinding in one namespace
+(standing for the mesh's namespace). The rule (provision/preflight.py): a namespaced grant counts only for
+the reads the run makes in the mesh's namespace; what it needs in the namespaces it creates must be
+cluster-wide, as no RoleBinding can exist there before the run."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+from conformance_kit import Backend, call, sim_diverges
+
+from pytest_meshscale.cluster.kube import KubeCluster
+from pytest_meshscale.provision.installer import Permission
+from pytest_meshscale.provision.preflight import (
+    access_allowed,
+    access_denied,
+    denied_line,
+    namespaced_resources,
+    review,
+)
+
+RBAC = "rbac.authorization.k8s.io/v1"
+CHECKS = (Permission("list", "", "nodes"), Permission("get", "apps", "daemonsets"),
+          Permission("list", "apps", "daemonsets"), Permission("get", "", "configmaps"),
+          Permission("get", "", "pods"), Permission("create", "apps", "deployments"))
+
+
+def _rule(group: str, resources: list[str], verbs: list[str]) -> dict[str, list[str]]:
+    return {"apiGroups": [group], "resources": resources, "verbs": verbs}
+
+
+def _grants(tag: str, home: str) -> list[dict]:  # type: ignore[type-arg]
+    subject = [{"kind": "ServiceAccount", "name": "runner", "namespace": home}]
+    cluster_rules = [_rule("", ["nodes"], ["list"]),
+                     _rule("authorization.k8s.io", ["selfsubjectaccessreviews"], ["create"])]
+    home_rules = [_rule("apps", ["daemonsets"], ["get", "list"]), _rule("", ["configmaps", "pods"], ["get"])]
+    name = f"c-rbac-{tag}"
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "runner", "namespace": home}},
+        {"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": name}, "rules": cluster_rules},
+        {"apiVersion": RBAC, "kind": "ClusterRoleBinding", "metadata": {"name": name}, "subjects": subject,
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}},
+        {"apiVersion": RBAC, "kind": "Role", "metadata": {"name": "mesh-reads", "namespace": home},
+         "rules": home_rules},
+        {"apiVersion": RBAC, "kind": "RoleBinding", "metadata": {"name": "mesh-reads", "namespace": home},
+         "subjects": subject,
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "mesh-reads"}},
+    ]
+
+
+def _runner(backend: Backend, admin: KubeCluster, home: str, path: Path) -> KubeCluster:
+    """A KubeCluster with the ServiceAccount's token (TokenRequest), on the admin kubeconfig's server."""
+    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 3600}}
+    _, made = call(admin, "POST", f"/api/v1/namespaces/{home}/serviceaccounts/runner/token", body=body)
+    doc = yaml.safe_load(backend.kubeconfig.read_text())
+    doc["users"][0]["user"] = {"token": made["status"]["token"]}
+    path.write_text(yaml.safe_dump(doc))
+    return backend.cluster(path)
+
+
+def test_the_preflight_counts_a_namespaced_grant_only_where_the_run_can_use_it(
+    backend: Backend, admin: KubeCluster, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    sim_diverges(request, backend, "no RBAC API: Roles, RoleBindings and ServiceAccount tokens are not served "
+                 "(restricted identities come from --token-file; tests/unit/test_cluster_preflight.py)")
+    tag = uuid.uuid4().hex[:6]
+    home = f"c-rbac-{tag}"
+    admin.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": home}}])
+    try:
+        admin.apply(_grants(tag, home))
+        runner = _runner(backend, admin, home, tmp_path / "runner.kubeconfig")
+        in_home = [review(p, home) for p in CHECKS[1:]]
+        deadline = time.monotonic() + 30  # the RBAC authorizer learns new bindings through its informers
+        while not all(access_allowed(runner.api, in_home)[:4]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert access_allowed(runner.api, [review(p) for p in CHECKS]) == [True, False, False, False, False, False]
+        assert access_allowed(runner.api, in_home) == [True, True, True, True, False]
+        denied = access_denied(runner.api, CHECKS, [home], namespaced_resources(runner.api, ["apps"]))
+        assert {str(d.permission): d.only_in for d in denied} == {"get pods": (home,), "create deployments.apps": ()}
+        line = denied_line(denied)
+        assert line.startswith("meshscale: missing permissions: create deployments.apps; granted only by a "
+                               f"namespaced RoleBinding, but needed in the namespaces the run creates: get pods "
+                               f"(only in {home})"), line
+        assert "ClusterRoleBinding" in line and "a RoleBinding cannot exist before its namespace does" in line
+    finally:
+        name = f"c-rbac-{tag}"
+        for kind in ("ClusterRoleBinding", "ClusterRole"):
+            admin.delete(RBAC, kind, name)
+        admin.delete("v1", "Namespace", home)
