@@ -7,6 +7,7 @@ the validation all come from it, so adding a setting is one row.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from .sim.faults import FAULTS_ENV, FaultError, parse_faults
 
 __all__ = ["OPTIONS", "Settings", "add_options", "resolve_settings"]
 
+NAMESPACE_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 # --mesh-<x>-version per installable mesh, from its versions.yaml key ("cilium_chart" -> cilium_version).
 VERSION_KEYS = {d.chart_key.removesuffix("_chart") + "_version": d.chart_key for d in DRIVERS.values() if d.chart_key}
 
@@ -52,6 +54,8 @@ OPTIONS = (
     Option("kubeconfig", "--mesh-kubeconfig", "", "kubeconfig file of an existing cluster"),
     Option("keep", "--mesh-keep", "false", "keep what the run created (objects, sim, kind cluster)", is_bool=True),
     Option("results_dir", "--mesh-results-dir", "meshscale-results", "where Score JSON and artefacts go"),
+    Option("namespace_prefix", "--mesh-namespace-prefix", "", "a fixed prefix for the fleet's namespaces "
+           "(PREFIX001...), e.g. for dashboards; default: the profile's prefix plus this run's id"),
     Option("sim_fault", "--mesh-sim-fault", "", "inject a fault into started sims: NAME[=VALUE]", repeatable=True),
     Option("install", "--mesh-install", "", "auto: install the mesh if absent (and uninstall it after), skip: "
            "never install; default auto on kind, skip on existing"),
@@ -60,6 +64,10 @@ OPTIONS = (
     Option("helm_bin", "--mesh-helm-bin", "", "the helm binary for mesh installs (default: helm on PATH)"),
     *(Option(opt, "--mesh-" + opt.replace("_", "-"), "", f"{key.removesuffix('_chart')} chart version to install "
              f"(default: {key} in fixtures/meshes/versions.yaml)") for opt, key in VERSION_KEYS.items()),
+    Option("k8s_bin_dir", "--mesh-k8s-bin-dir", "", "--mesh-cluster=kwok: folder with kube-apiserver, "
+           "kube-controller-manager, kube-scheduler, etcd and kwok (default: build them from the pinned Go modules)"),
+    Option("crds", "--mesh-crds", "", "--mesh-cluster=kwok: folder of the meshes' upstream CRD YAML "
+           "(default: ../shared/upstream/crds next to the checkout)"),
     Option("dry_run", "--mesh-dry-run", "false", "print every step for the chosen cluster and meshes "
            "(commands, manifests), run nothing, exit 0", is_bool=True),
 )
@@ -132,7 +140,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
     profile = _checked("--scale", value["scale"], load_profile)
     assert isinstance(profile, Profile)
     _refuse_unnamed_full(value, profile)
-    return Settings(
+    settings = Settings(
         meshes=meshes,
         scale=profile.name,
         profile=profile,
@@ -140,14 +148,37 @@ def resolve_settings(config: pytest.Config) -> Settings:
         context=value["context"],
         kubeconfig=value["kubeconfig"],
         keep=_bool("--mesh-keep", value["keep"]),
-        results_dir=Path(value["results_dir"]),
+        results_dir=_results_dir(value["results_dir"]),
         faults=faults,
         sources={name: src for name, (_, src) in raw.items()},
         install=_install_mode(value),
         tools={tool: value[f"{tool}_bin"] for tool in TOOLS if value[f"{tool}_bin"]},
         versions=_versions(value),
         dry_run=_bool("--mesh-dry-run", value["dry_run"]),
+        namespace_prefix=_namespace_prefix(value["namespace_prefix"].strip()),
+        k8s_bin_dir=value["k8s_bin_dir"].strip(),
+        crds=value["crds"].strip(),
     )
+    return settings
+
+
+def _namespace_prefix(value: str) -> str:
+    if value and not NAMESPACE_PREFIX.match(value):
+        raise _usage("--mesh-namespace-prefix", value, "a DNS label prefix: lowercase letters, digits and '-', "
+                     "starting with a letter, at most 40 characters")
+    return value
+
+
+def _results_dir(value: str) -> Path:
+    """Checked now (creating nothing, for the dry run's sake), so a bad path is one line up front."""
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise _usage("--mesh-results-dir", value, "a folder (this is a file)")
+    existing = next(p for p in (path, *path.absolute().parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise _usage("--mesh-results-dir", value, f"a folder this user can create or write to ({existing} is not "
+                     "writable)")
+    return path
 
 
 def _install_mode(value: dict[str, str]) -> str:

@@ -7,11 +7,14 @@ from typing import Any
 
 import pytest
 
-from . import options, run_state
+from . import options, progress, run_state
 from .cluster.base import ClusterError
+from .console import TerminalProgress
+from .interrupts import Interrupts
 from .provision import dry_run, mesh_setup
+from .provision.tools import check_kind_tools
 from .report import run_record
-from .run_state import SETTINGS, STATE, WORKER_KEY
+from .run_state import CONSOLE, INTERRUPTS, SETTINGS, STATE, WORKER_KEY
 
 pytest_plugins = ["pytest_meshscale.plugin_fixtures"]
 
@@ -41,7 +44,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     settings = options.resolve_settings(config)
     config.stash[SETTINGS] = settings
-    config.stash[STATE] = run_state.new_state(config, settings)
+    try:
+        state = run_state.new_state(config, settings)
+    except OSError as exc:  # the results folder could not be made (a path the checks could not foresee)
+        raise pytest.UsageError(f"--mesh-results-dir: cannot create {settings.results_dir}: {exc.strerror}") from None
+    config.stash[STATE] = state
+    config.stash[CONSOLE] = progress.sink(TerminalProgress(config))
+    config.stash[CONSOLE].__enter__()
+    config.stash[INTERRUPTS] = Interrupts(state.left_behind)
+    config.stash[INTERRUPTS].install()
     config.pluginmanager.register(LastOrdering(), "meshscale-ordering")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(XdistHooks(), "meshscale-xdist")
@@ -49,7 +60,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if STATE in config.stash:
-        config.stash[STATE].close()
+        with config.stash[INTERRUPTS].shielded():
+            config.stash[STATE].close()
+        config.stash[INTERRUPTS].uninstall()
+        config.stash[CONSOLE].__exit__(None, None, None)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -89,15 +103,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _prepare_real_clusters(config: pytest.Config) -> None:
     """A kind or existing cluster is prepared (preflight, kind, mesh install) before the first test, so a
     refusal is one line rather than an error per test."""
+    settings = config.stash[SETTINGS]
     with config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():  # live progress
         try:
+            if settings.cluster == "kind":  # every tool checked before minutes of cluster creation
+                check_kind_tools(settings.tools, settings.install, settings.meshes)
             config.stash[STATE].start_clusters_for_workers()
         except ClusterError as exc:
             raise pytest.UsageError(str(exc)) from None
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> Any:
+    """Around pytest's own session teardown: no signal cuts it short, and a signal means "interrupted".
+    Then what the run learned goes to the controller (xdist worker) or the Allure run files. Innermost
+    wrapper: xdist's own wrappers send a worker's output, and gather the workers', around this one."""
     config = session.config
+    config.stash[INTERRUPTS].enter_final_teardown()
+    result = yield
+    if config.stash[INTERRUPTS].interrupted:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+    record_session(config)
+    return result
+
+
+def record_session(config: Any) -> None:
     state = config.stash[STATE]
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: hand what it learned to the controller

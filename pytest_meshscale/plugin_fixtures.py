@@ -7,24 +7,28 @@ needs it and torn down when the next mesh starts (pytest orders session-parametr
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from .cluster.base import RUN_LABEL, Cluster, is_simulated
+from .cluster.base import RUN_LABEL, Cluster, ForeignObject, is_simulated
 from .data.policies import load_policy_case
 from .meshes import MeshDriver, MeshInfo, driver_for
 from .model import PolicyCase, Unsupported
 from .options import Settings
+from .provision.kwok import NO_DATA_PLANE
 from .report import run_record
-from .run_state import SETTINGS, RunState, run_state
+from .run_state import INTERRUPTS, SETTINGS, RunState, fleet_naming, run_state
 from .scenario.churn import ChurnRunner
 from .scenario.fleet import Fleet, create_fleet
 from .scenario.load import LoadRun, run_profile_load
 from .scenario.metrics import MeshMetrics
 from .scenario.policies import AppliedPolicies, expected_matrix
 from .scenario.probes import Prober, ProbeRound
+
+EXIT_FOREIGN = 4  # the run refused to adopt an object it did not create; nothing was written
 
 __all__ = [
     "MeshUnderTest",
@@ -76,8 +80,13 @@ def mesh_name(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def cluster(pytestconfig: pytest.Config, mesh_name: str) -> Iterator[Cluster]:
     state: RunState = run_state(pytestconfig)
-    with state.open_cluster(mesh_name) as opened:
-        yield opened
+    with ExitStack() as stack:
+        opened = stack.enter_context(state.open_cluster(mesh_name))
+        try:
+            yield opened
+        finally:
+            with pytestconfig.stash[INTERRUPTS].shielded():  # a signal must not cut the teardown short
+                stack.close()
 
 
 @pytest.fixture(scope="session")
@@ -85,13 +94,19 @@ def mesh(pytestconfig: pytest.Config, cluster: Cluster, mesh_name: str) -> MeshU
     driver = driver_for(mesh_name)
     info = driver.detect(cluster)
     run_state(pytestconfig).record_mesh(info, cluster)
+    if cluster.kind == "kwok":
+        pytest.skip(NO_DATA_PLANE)  # after detection, which works on kwok and must keep working
     return MeshUnderTest(mesh_name, driver, info, is_simulated(cluster.kind, cluster.server_version()))
 
 
 @pytest.fixture(scope="session")
-def fleet(meshscale_settings: Settings, cluster: Cluster, mesh: MeshUnderTest) -> Fleet:
+def fleet(meshscale_settings: Settings, cluster: Cluster, mesh: MeshUnderTest, run_id: str) -> Fleet:
     # Deleted with the cluster's run objects when the mesh's cluster closes (open_cluster's teardown).
-    return create_fleet(cluster, meshscale_settings.profile, mesh.driver.namespace_labels())
+    profile, tag = fleet_naming(meshscale_settings, run_id)
+    try:
+        return create_fleet(cluster, profile, mesh.driver.namespace_labels(), run_id, tag)
+    except ForeignObject as exc:
+        pytest.exit(str(exc), returncode=EXIT_FOREIGN)
 
 
 @pytest.fixture

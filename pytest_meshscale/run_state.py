@@ -17,17 +17,20 @@ from typing import Any
 
 import pytest
 
-from .cluster.base import Cluster
+from .cluster.base import RUN_LABEL, Cluster
+from .interrupts import Interrupts
 from .meshes import MeshInfo
-from .model import Score
+from .model import Profile, Score
 from .provision.providers import PROVIDERS, open_cluster
 from .provision.settings import Settings
 from .provision.target import ClusterTarget, new_run_id
 
-__all__ = ["SETTINGS", "STATE", "RunState", "run_state"]
+__all__ = ["CONSOLE", "INTERRUPTS", "SETTINGS", "STATE", "RunState", "fleet_naming", "run_state"]
 
 SETTINGS = pytest.StashKey[Settings]()
 STATE = pytest.StashKey["RunState"]()
+CONSOLE = pytest.StashKey[Any]()  # the progress sink entered at configure, left at unconfigure
+INTERRUPTS = pytest.StashKey[Interrupts]()
 WORKER_KEY = "meshscale"
 
 
@@ -39,13 +42,27 @@ class RunState:
     groups_file: Path | None = None  # xdist: where workers write each test's scheduling group
     meshes: dict[str, MeshInfo] = field(default_factory=dict)
     cluster_facts: dict[str, dict[str, str]] = field(default_factory=dict)
+    opened: dict[str, tuple[str, str]] = field(default_factory=dict)  # mesh -> (cluster kind, kubeconfig)
     _stack: ExitStack = field(default_factory=ExitStack)
 
     @contextmanager
     def open_cluster(self, mesh: str) -> Iterator[Cluster]:
         target = ClusterTarget(**self.handed[mesh]) if mesh in self.handed else None
         with open_cluster(self.settings, mesh, self.run_id, target=target) as cluster:
-            yield cluster
+            self.opened[mesh] = (cluster.kind, getattr(cluster, "kubeconfig", ""))
+            try:
+                yield cluster
+            finally:
+                self.opened.pop(mesh, None)
+
+    def left_behind(self) -> str:
+        """What an abandoned teardown may leave, and how to remove it (the second-signal message)."""
+        real = {mesh: cfg for mesh, (kind, cfg) in self.opened.items() if kind != "sim"}
+        if not real:
+            return f"run {self.run_id}: nothing on a real cluster; its sims stop once pytest is gone"
+        where = "; ".join(f"`meshscale cleanup --kubeconfig {cfg} --run-id {self.run_id}` ({mesh})"
+                          for mesh, cfg in real.items())
+        return f"objects labelled {RUN_LABEL}={self.run_id} may be left: remove them with {where}"
 
     def record_mesh(self, info: MeshInfo, cluster: Cluster) -> None:
         self.meshes[info.name] = info
@@ -117,3 +134,15 @@ def new_state(config: pytest.Config, settings: Settings) -> RunState:
 
 def run_state(config: pytest.Config) -> RunState:
     return config.stash[STATE]
+
+
+def fleet_naming(settings: Settings, run_id: str) -> tuple[Profile, str]:
+    """The profile whose namespace_prefix names the fleet, and the run tag in the names: by default
+    ns-<tag>-001... (the tag is the run id's random part, so runs sharing a cluster never meet); with
+    --mesh-namespace-prefix P, a fixed P001... for dashboards (a second run with the same prefix is
+    refused before it writes anything, never merged)."""
+    profile = settings.profile
+    if settings.namespace_prefix:
+        workload = replace(profile.workload, namespace_prefix=settings.namespace_prefix)
+        return replace(profile, workload=workload), ""
+    return profile, run_id.rsplit("-", 1)[-1]

@@ -1,10 +1,11 @@
-"""apply(): create each object with the run label; if it already exists, merge-patch it without the label.
+"""apply(): create each object with the run label; an object that already exists is changed only if
+this run created it (a retried POST whose first try landed, a policy applied again), never otherwise.
 
-Why create-then-patch rather than server-side apply: an object that existed before the run (a namespace
-such as istio-system, a user's ConfigMap) must never gain the run label, or teardown would delete what the
-run did not create. The POST tells us which objects are ours (201) and which were there (409); server-side
-apply would silently adopt both. A new object still costs one request, and a retried POST whose first try
-landed comes back 409 and converges through the patch.
+Why create rather than server-side apply: an object that existed before the run (a user's Deployment in a
+namespace of the same name, another run's policy) must never gain this run's label nor be changed, or
+teardown would delete what the run did not create and the run would measure what it did not set up.
+The POST tells us which objects are ours (201) and which were there (409); server-side apply would
+silently adopt both. A 409 costs one GET to tell the two apart; a foreign object is ForeignObject.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .api import Api
-from .base import MANAGED_BY_LABEL, RUN_LABEL, ClusterError, Manifest
+from .base import MANAGED_BY_LABEL, RUN_LABEL, ClusterError, ForeignObject, Manifest
 from .errors import Target
 from .ratelimit import plan_waves
-from .resources import Discovery
+from .resources import Discovery, Resource
 
 __all__ = ["MANAGED_BY", "Applier", "run_labelled", "update_patch"]
 
@@ -58,10 +59,17 @@ class Applier:
     def apply(self, manifests: Iterable[Manifest], namespaces_per_wave: int) -> list[Manifest]:
         """Waves one after another; in a wave CRDs, then namespaces, then the rest, each phase concurrent."""
         done: list[Manifest] = []
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="meshscale-apply") as pool:
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="meshscale-apply")
+        try:
             for wave in plan_waves(manifests, namespaces_per_wave):
                 for phase in wave.phases:
                     done += list(pool.map(self.apply_one, phase))
+        except BaseException:
+            # Interrupted (a signal, a foreign object): creates not yet started never start, and those in
+            # flight finish before teardown lists what to delete, so nothing is created after it.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return done
 
     def apply_one(self, manifest: Manifest) -> Manifest:
@@ -82,13 +90,25 @@ class Applier:
             with self._lock:
                 self.created += 1
             return dict(resp.json())
+        self._refuse_foreign(res, kind, namespace, str(name))
         resp = self.api.call(
             Target("patch", kind, namespace, name),
             "PATCH",
             res.path(namespace, name),
-            body=update_patch(manifest),
+            body=run_labelled(update_patch(manifest), self.run_id),
             content_type=MERGE_PATCH,
         )
         with self._lock:
             self.updated += 1
         return dict(resp.json())
+
+    def _refuse_foreign(self, res: Resource, kind: str, namespace: str | None, name: str) -> None:
+        current = self.api.call(Target("get", kind, namespace, name), "GET", res.path(namespace, name)).json()
+        labels = (current.get("metadata") or {}).get("labels") or {}
+        owner = labels.get(RUN_LABEL) if labels.get(MANAGED_BY_LABEL) == MANAGED_BY else None
+        if owner == self.run_id:
+            return
+        where = f"{namespace}/{name}" if namespace else name
+        whose = f"was left by meshscale run {owner}" if owner else "was not created by meshscale"
+        raise ForeignObject(f"meshscale: {kind} {where} already exists and {whose}; refusing to adopt or "
+                            "change it")

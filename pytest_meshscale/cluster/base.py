@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "KindNotServed", "ProxyResponse", "Manifest",
-           "is_simulated"]
+__all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "ForeignObject", "KindNotServed",
+           "ProxyResponse", "Manifest", "is_simulated"]
 
 RUN_LABEL = "meshscale.io/run-id"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -23,12 +23,18 @@ SIM_VERSION_MARK = "-meshscale-sim"  # in the simulated API server's gitVersion 
 
 def is_simulated(kind: str, server_version: str) -> bool:
     """A sim is a sim also when reached as an `existing` cluster through its kubeconfig: its numbers are
-    model outputs either way and must never be reported as measured."""
-    return kind == "sim" or server_version.endswith(SIM_VERSION_MARK)
+    model outputs either way and must never be reported as measured. On `kwok` the control plane is real
+    but the data plane behind every pod is our model, so its traffic numbers are simulated too."""
+    return kind in ("sim", "kwok") or server_version.endswith(SIM_VERSION_MARK)
 
 
 class ClusterError(RuntimeError):
     """A non-transient API failure, worded as one line for the user (verb, object, reason)."""
+
+
+class ForeignObject(ClusterError):
+    """An object the run was about to create exists and was not created by this run: it is never
+    adopted or changed (the message names it and, if another run of the plugin left it, that run)."""
 
 
 class KindNotServed(ClusterError):
@@ -100,7 +106,9 @@ class Cluster(Protocol):
 
     def proxy_get(self, pod: str, namespace: str, port: int, path: str) -> ProxyResponse: ...
 
-    def proxy_post(self, pod: str, namespace: str, port: int, path: str, body: bytes) -> ProxyResponse: ...
+    def proxy_post(
+        self, pod: str, namespace: str, port: int, path: str, body: bytes, *, repeatable: bool = False
+    ) -> ProxyResponse: ...
 
     def server_version(self) -> str: ...
 

@@ -161,7 +161,8 @@ class ApiCluster:
         return resp.body.decode("utf-8", "replace")
 
     def _proxy(
-        self, method: str, pod: str, namespace: str, port: int, path: str, body: bytes | None
+        self, method: str, pod: str, namespace: str, port: int, path: str, body: bytes | None,
+        repeatable: bool = False,
     ) -> ProxyResponse:
         url = self._res("v1", "Pod").path(namespace, f"{pod}:{port}", "proxy") + "/" + path.lstrip("/")
         resp = self.api.call(
@@ -170,7 +171,8 @@ class ApiCluster:
             url,
             body=body,
             passthrough=True,
-            idempotent=method == "GET",  # a second POST to /fortio/rest/run would start a second load
+            # A second POST to an async /fortio/rest/run would start a second load; a probe may repeat.
+            idempotent=method == "GET" or repeatable,
             timeout=PROXY_TIMEOUT_S,
         )
         return ProxyResponse(resp.status, resp.body, dict(resp.headers))
@@ -179,8 +181,12 @@ class ApiCluster:
         """The pod's own reply through the API server's pod proxy, whatever its status."""
         return self._proxy("GET", pod, namespace, port, path, None)
 
-    def proxy_post(self, pod: str, namespace: str, port: int, path: str, body: bytes) -> ProxyResponse:
-        return self._proxy("POST", pod, namespace, port, path, body)
+    def proxy_post(
+        self, pod: str, namespace: str, port: int, path: str, body: bytes, *, repeatable: bool = False
+    ) -> ProxyResponse:
+        """POST through the pod proxy. `repeatable`: the pod may see it twice (a one-shot probe), so a 5xx
+        from the API server itself or a dropped connection is retried too, not only a 429."""
+        return self._proxy("POST", pod, namespace, port, path, body, repeatable)
 
     def server_version(self) -> str:
         doc: Any = self.api.get_json(Target("get", "version"), "/version") or {}

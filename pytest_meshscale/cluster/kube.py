@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 import urllib3
+import yaml
 from kubernetes import client as k8s_client
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
@@ -80,7 +81,12 @@ class KubeTransport:
                 client_configuration=config,
             )
         except (ConfigException, OSError) as exc:
-            raise ClusterError(f"kubeconfig {kubeconfig} (context {context or 'current'}): {exc}") from None
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ClusterError(f"kubeconfig {kubeconfig} (context {context or 'current'}): {first}") from None
+        except (yaml.YAMLError, TypeError, AttributeError, KeyError, ValueError) as exc:
+            # The client's loader assumes a mapping: YAML errors and a plain string surface as these.
+            raise ClusterError(f"kubeconfig {kubeconfig}: not a kubeconfig (a YAML mapping with clusters, users "
+                               f"and contexts): {type(exc).__name__}") from None
 
     def send(
         self, method: str, path: str, body: bytes | None, headers: Mapping[str, str], timeout: float

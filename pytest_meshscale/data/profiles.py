@@ -24,13 +24,20 @@ def profile_path(scale: str) -> Path:
 def load_profile(scale: str) -> Profile:
     """Load a named profile or a YAML path; every failure is a ProfileError naming the file."""
     path = profile_path(scale)
-    if not path.is_file():
-        accepted = ", ".join(PROFILE_NAMES)
-        raise ProfileError(str(path), "<file>", scale, f"must be one of {accepted} or a path to a profile YAML")
+    accepted = f"a scale is {', '.join(PROFILE_NAMES)} or the path of a profile YAML file"
+    if path.is_dir():
+        raise ProfileError.of_file(str(path), scale, f"is a directory, not a profile file ({accepted})")
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ProfileError.of_file(str(path), scale, f"not found ({accepted})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError.of_file(str(path), scale, f"cannot be read ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ProfileError(str(path), "<file>", type(exc).__name__, f"must be valid YAML ({exc})") from None
+        problem = " ".join(str(exc).split())  # one line: PyYAML's message spans several
+        raise ProfileError.of_file(str(path), type(exc).__name__, f"is not valid YAML ({problem})") from None
     profile = parse_profile(data, str(path))
     _check_policy(profile, str(path))
     return profile

@@ -12,6 +12,14 @@ class ModelError(ValueError):
 class ProfileError(ModelError):
     """A scale profile has a bad field: the message names the file, the field and the value."""
 
-    def __init__(self, source: str, field: str, value: object, expected: str) -> None:
+    FILE = "<file>"  # the field of a problem with the file itself (missing, not YAML)
+
+    def __init__(self, source: str, field: str, value: object, expected: str, *, problem: str = "") -> None:
         self.source, self.field, self.value, self.expected = source, field, value, expected
-        super().__init__(f"profile {source}: field '{field}' {expected}, got {value!r}")
+        named = f"field '{field}' {expected}, got {value!r}"
+        super().__init__(f"profile {source}: {problem or named}")
+
+    @classmethod
+    def of_file(cls, source: str, value: object, problem: str) -> ProfileError:
+        """A problem with the file as a whole: `profile <file>: <problem>` (no field to name)."""
+        return cls(source, cls.FILE, value, problem, problem=problem)

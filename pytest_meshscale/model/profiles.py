@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +21,9 @@ __all__ = [
 ]
 
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+# Namespace names are DNS-1123 labels (at most 63): the prefix leaves room for a run tag and the number.
+NAMESPACE_PREFIX_MAX = 20
+NAMESPACE_PREFIX = re.compile(rf"[a-z][a-z0-9-]{{0,{NAMESPACE_PREFIX_MAX - 1}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +59,11 @@ class Workload:
     def server_pods(self) -> int:
         return self.namespaces * self.services_per_namespace * self.pods_per_service
 
-    def namespace_names(self) -> list[str]:
+    def namespace_names(self, run_tag: str = "") -> list[str]:
+        """ns-001...; with a run tag ns-<tag>-001..., so runs sharing a cluster never meet."""
         width = max(3, len(str(self.namespaces)))
-        return [f"{self.namespace_prefix}{i:0{width}d}" for i in range(1, self.namespaces + 1)]
+        prefix = f"{self.namespace_prefix}{run_tag}-" if run_tag else self.namespace_prefix
+        return [f"{prefix}{i:0{width}d}" for i in range(1, self.namespaces + 1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +187,7 @@ def _taint(f: Fields) -> Taint:
 def _workload(f: Fields) -> Workload:
     w = Workload(
         namespaces=f.integer("namespaces", minimum=1),
-        namespace_prefix=f.text("namespace_prefix", "ns-"),
+        namespace_prefix=_namespace_prefix(f),
         services_per_namespace=f.integer("services_per_namespace", 1, minimum=1),
         pods_per_service=f.integer("pods_per_service", minimum=1),
         clients_per_namespace=f.integer("clients_per_namespace", 1, minimum=1),
@@ -189,6 +195,19 @@ def _workload(f: Fields) -> Workload:
     )
     f.done()
     return w
+
+
+def _namespace_prefix(f: Fields) -> str:
+    """Checked here, not by the API server: a bad prefix would otherwise fail every namespace of the fleet."""
+    prefix = f.text("namespace_prefix", "ns-")
+    if not NAMESPACE_PREFIX.fullmatch(prefix):
+        raise f.fail(
+            "namespace_prefix",
+            prefix,
+            "must be a DNS-1123 label prefix: lowercase letters, digits and '-', starting with a letter, "
+            f"at most {NAMESPACE_PREFIX_MAX} characters",
+        )
+    return prefix
 
 
 def _churn(f: Fields) -> Churn:

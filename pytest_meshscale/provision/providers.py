@@ -7,14 +7,17 @@ what the run created. Around a kind or existing cluster, mesh_setup runs the pre
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
+from .. import progress
 from ..cluster.base import ClusterError
 from ..cluster.ratelimit import RateLimit
 from ..meshes import policy_kinds
 from ..model import Profile
+from .kwok import kwok_provider
 from .mesh_setup import mesh_setup
 from .settings import Settings
 from .target import ClusterTarget, new_run_id
@@ -29,15 +32,18 @@ Provider = Callable[[Settings, str], AbstractContextManager[ClusterTarget]]
 
 
 def _sim_scale(profile: Profile) -> str:
-    """The sim takes a profile name or a profile file; a custom profile is passed by its path."""
-    return profile.name if profile.name in ("smoke", "pr", "full") else profile.source
+    """The file the plugin loaded the profile from, always: a custom profile that calls itself `smoke`
+    must not make the sim start the built-in smoke profile."""
+    return profile.source
 
 
 @contextmanager
 def sim_provider(settings: Settings, mesh: str) -> Iterator[ClusterTarget]:
     from ..sim.process import SimProcess, SimStartError  # lazy: `existing` runs never load the simulator
 
-    sim = SimProcess(mesh=mesh, scale=_sim_scale(settings.profile), faults=tuple(settings.faults))
+    # A sim stops when pytest is gone (however it ends); with --mesh-keep it is left running on purpose,
+    # with its kubeconfig in place, until `kill PID` (on SIGTERM it removes its own temporary files).
+    sim = SimProcess(mesh=mesh, scale=_sim_scale(settings.profile), faults=tuple(settings.faults), keep=settings.keep)
     try:
         sim.start()
     except SimStartError as exc:
@@ -49,7 +55,7 @@ def sim_provider(settings: Settings, mesh: str) -> Iterator[ClusterTarget]:
         yield ClusterTarget("sim", f"sim-{mesh}", str(sim.kubeconfig), None, teardown=True)
     finally:
         if settings.keep:
-            print(f"meshscale: kept the sim for {mesh} (pid {sim.pid}), kubeconfig {sim.kubeconfig}")
+            progress.say(f"kept the sim for {mesh}: {sim.detach()}")
         else:
             sim.close()
 
@@ -90,7 +96,8 @@ def kind_provider(settings: Settings, mesh: str) -> Iterator[ClusterTarget]:
             yield target
 
 
-PROVIDERS: dict[str, Provider] = {"sim": sim_provider, "existing": existing_provider, "kind": kind_provider}
+PROVIDERS: dict[str, Provider] = {"sim": sim_provider, "existing": existing_provider, "kind": kind_provider,
+                                  "kwok": kwok_provider}
 
 
 @contextmanager
@@ -122,6 +129,20 @@ def open_cluster(
         finally:
             try:
                 if target.teardown and not settings.keep:
-                    cluster.delete_run_objects(timeout_s=creation.ready_timeout_s, kinds=policy_kinds())
+                    _teardown(cluster, target, run_id, creation.ready_timeout_s)
             finally:
                 cluster.close()
+
+
+def _teardown(cluster: KubeCluster, target: ClusterTarget, run_id: str, timeout_s: float) -> None:
+    """Delete what carries this run's label (bounded by the profile's ready timeout), and say what happened."""
+    start = time.monotonic()
+    progress.say(f"teardown on {target.name}: deleting the objects of run {run_id} (at most {timeout_s:g} s)")
+    try:
+        deleted = cluster.delete_run_objects(timeout_s=timeout_s, kinds=policy_kinds())
+    except ClusterError as exc:
+        cleanup = f"meshscale cleanup --kubeconfig {target.kubeconfig} --run-id {run_id}"
+        progress.say(f"teardown on {target.name}: could not delete everything: {exc}; `{cleanup}` retries")
+        raise
+    progress.say(f"teardown on {target.name}: deleted {deleted} objects of run {run_id} (a namespace counts "
+                 f"once) in {time.monotonic() - start:.1f} s; none left")

@@ -12,7 +12,7 @@ from ..model import Profile
 
 __all__ = ["CLUSTERS", "INSTALL_MODES", "TOOLS", "Settings"]
 
-CLUSTERS = ("sim", "kind", "existing")
+CLUSTERS = ("sim", "kind", "existing", "kwok")
 INSTALL_MODES = ("auto", "skip")
 TOOLS = ("kind", "kubectl", "helm")
 
@@ -34,3 +34,5 @@ class Settings:
     versions: Versions = field(default_factory=load_versions)  # pinned, with the --mesh-*-version overrides
     dry_run: bool = False
     namespace_prefix: str = ""  # --mesh-namespace-prefix: fixed prefix instead of the run id's
+    k8s_bin_dir: str = ""  # --mesh-k8s-bin-dir: kwok's five binaries from here instead of building them
+    crds: str = ""  # --mesh-crds: folder of upstream CRD YAML for kwok (default: ../shared/upstream/crds)

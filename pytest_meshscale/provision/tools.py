@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..cluster.base import ClusterError
 
-__all__ = ["INSTALL_HINTS", "ToolMissing", "Tools", "find_tool", "resolve_tools"]
+__all__ = ["INSTALL_HINTS", "ToolMissing", "Tools", "check_kind_tools", "find_tool", "resolve_tools"]
 
 INSTALL_HINTS = {
     "kind": "https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
@@ -66,3 +66,10 @@ def find_tool(name: str, tools: Mapping[str, str]) -> str:
 
 def resolve_tools(names: Iterable[str], explicit: Mapping[str, str] | None = None) -> Tools:
     return Tools({name: find_tool(name, explicit or {}) for name in dict.fromkeys(names)})
+
+
+def check_kind_tools(tools: Mapping[str, str], install: str, meshes: Iterable[str]) -> None:
+    """Before a kind cluster is created: kind and kubectl always, helm when a mesh will be installed, so
+    a missing or wrong tool is one line up front rather than after minutes of cluster creation."""
+    needed = ["kind", "kubectl"] + (["helm"] if install == "auto" and any(m != "baseline" for m in meshes) else [])
+    resolve_tools(needed, tools)

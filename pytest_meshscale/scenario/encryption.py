@@ -104,7 +104,8 @@ def capture_during_traffic(
 
 def _send(cluster: Cluster, client: ClientPod, url: str, window_s: float) -> None:
     payload = {"url": url, "qps": "10", "t": f"{max(1.0, window_s / 2):g}s", "c": "1", "labels": "meshscale-capture"}
-    cluster.proxy_post(client.name, client.namespace, CLIENT_PORT, "/fortio/rest/run", json.dumps(payload).encode())
+    cluster.proxy_post(client.name, client.namespace, CLIENT_PORT, "/fortio/rest/run", json.dumps(payload).encode(),
+                       repeatable=True)  # traffic for a capture window: a repeat only adds packets
 
 
 def tls_handshake(cluster: Cluster, namespace: str, node: str, target: str) -> TlsHandshake:

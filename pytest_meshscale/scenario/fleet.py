@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..cluster.base import Cluster
+from .. import progress
+from ..cluster.applying import MANAGED_BY
+from ..cluster.base import MANAGED_BY_LABEL, RUN_LABEL, Cluster, ForeignObject, Manifest
 from ..model import Profile
 from .load import ClientPod
 from .workloads import CLIENT, FleetSpec, fleet_spec
 
-__all__ = ["Fleet", "create_fleet"]
+__all__ = ["Fleet", "create_fleet", "refuse_foreign"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +39,47 @@ class Fleet:
 
 
 def _progress(label: str) -> Callable[[int, int], None]:
-    last = [0.0]
+    report = progress.every()
 
-    def report(done: int, total: int) -> None:
-        # Long waits say what they wait for, at most every 5 s, so a full-scale run is not silent.
-        if time.monotonic() - last[0] > 5 or done == total:
-            last[0] = time.monotonic()
-            print(f"meshscale: {label}: {done}/{total} deployments available", file=sys.stderr, flush=True)
+    def deployments(done: int, total: int) -> None:
+        report(f"{label}: {done}/{total} deployments available", done == total)
 
-    return report
+    return deployments
 
 
-def create_fleet(cluster: Cluster, profile: Profile, namespace_labels: Mapping[str, str]) -> Fleet:
-    spec = fleet_spec(profile, namespace_labels)
+def refuse_foreign(cluster: Cluster, names: Sequence[str], run_id: str) -> None:
+    """Before anything is created: a fleet namespace that exists already (a user's, another run's) is
+    never adopted or changed. One namespace LIST, not a GET per name. Also says which other runs'
+    namespaces are on the cluster (running now, or left over)."""
+    existing = {str(n["metadata"]["name"]): n for n in cluster.list("v1", "Namespace")}
+    taken = [existing[n] for n in names if n in existing]
+    others = Counter(_owner(n) for n in existing.values() if _owner(n) not in ("", run_id))
+    if others:
+        runs = ", ".join(f"{run} ({count} namespaces)" for run, count in sorted(others.items()))
+        progress.say(f"note: namespaces of other meshscale runs are on {cluster.name} (running now or left "
+                     f"over): {runs}; `meshscale cleanup --run-id RUN` removes a finished run's objects")
+    if taken:
+        first = taken[0]
+        owner = _owner(first)
+        whose = f"was left by meshscale run {owner} (`meshscale cleanup --run-id {owner}` removes it)" if owner \
+            else "was not created by meshscale"
+        more = f" (and {len(taken) - 1} more of the fleet's {len(names)} namespaces)" if len(taken) > 1 else ""
+        raise ForeignObject(f"meshscale: namespace {first['metadata']['name']} on {cluster.name} already exists "
+                             f"and {whose}{more}; refusing to adopt or change it: nothing was written. Choose "
+                             "another --mesh-namespace-prefix, or leave it out to get names with this run's id")
+
+
+def _owner(namespace: Manifest) -> str:
+    labels = (namespace.get("metadata") or {}).get("labels") or {}
+    return str(labels.get(RUN_LABEL, "")) if labels.get(MANAGED_BY_LABEL) == MANAGED_BY else ""
+
+
+def create_fleet(cluster: Cluster, profile: Profile, namespace_labels: Mapping[str, str], run_id: str,
+                 run_tag: str = "") -> Fleet:
+    """The profile's fleet in namespaces named with `run_tag`; ForeignObject (nothing written) if a
+    name is taken."""
+    spec = fleet_spec(profile, namespace_labels, run_tag)
+    refuse_foreign(cluster, spec.namespaces, run_id)
     before = _request_count(cluster)
     start = time.monotonic()
     manifests = [m for ns in spec.namespaces for m in spec.manifests_by_namespace[ns]]

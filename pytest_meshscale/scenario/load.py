@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..cluster.base import Cluster, ClusterError
 from ..model import Load, MergedLoad, merge_results, parse_result
 from ..model.fortio import FortioResult
+from ..progress import waiting
 from .workloads import CLIENT_PORT, SERVER, SERVER_PORT
 
 __all__ = ["ClientPod", "LoadError", "LoadRun", "rest_run_payload", "run_load", "run_profile_load"]
@@ -75,7 +76,7 @@ def run_load(
         started = time.time()
         ids = list(pool.map(lambda c: _start(cluster, c, body), clients))
         progress(f"load started on {len(clients)} clients for {duration_s:g} s")
-        time.sleep(duration_s)
+        waiting(f"load on {len(clients)} clients", duration_s)
         raw = dict(pool.map(lambda ci: _collect(cluster, ci[0], ci[1], duration_s), zip(clients, ids, strict=True)))
     results: list[FortioResult] = [parse_result(doc, f"{ns}/fortio") for ns, doc in raw.items()]
     return LoadRun(started, time.time(), raw, merge_results(results, percentiles))

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .. import progress
 from ..cluster.base import Cluster, ClusterError
 from ..meshes.base import Component
 from ..model.quantity import parse_quantity
@@ -57,8 +58,10 @@ class MeshMetrics:
         """Sample every interval for `seconds` (at least once) and average."""
         samples: list[tuple[float, dict[str, ComponentReading]]] = []
         start = time.monotonic()
+        report = progress.every()
         while True:
             samples.append((time.monotonic() - start, self.sample()))
+            report(f"mesh usage window: {time.monotonic() - start:.0f}/{seconds:.0f} s, {len(samples)} samples")
             if time.monotonic() - start + interval_s > seconds:
                 break
             time.sleep(interval_s)

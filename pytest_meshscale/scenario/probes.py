@@ -81,7 +81,10 @@ class Prober:
         url = target_url(cell.request.destination, cell.request.port, cell.request.path)
         body = json.dumps(probe_payload(url, cell.request.method)).encode()
         try:
-            reply = self.cluster.proxy_post(client.name, client.namespace, CLIENT_PORT, "/fortio/rest/run", body)
+            # repeatable: a probe is one synchronous request, so an API-server 429/5xx or a dropped
+            # connection is retried; only the answer fortio relays from the target is the verdict.
+            reply = self.cluster.proxy_post(client.name, client.namespace, CLIENT_PORT, "/fortio/rest/run", body,
+                                            repeatable=True)
         except ClusterError as exc:
             raise ProbeError(f"probe from {client.namespace}/{client.name}: {exc}") from None
         if reply.status != 200:

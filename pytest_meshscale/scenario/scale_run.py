@@ -3,11 +3,11 @@ window, and a Score (QPS, merged-histogram percentiles, errors, cores, memory, q
 
 from __future__ import annotations
 
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from .. import progress
 from ..cluster.base import Cluster, is_simulated
 from ..data.policies import load_policy_case
 from ..meshes import MeshDriver, MeshInfo
@@ -85,5 +85,4 @@ def mesh_usage(idle: UsageWindow | None, loaded: UsageWindow | None) -> MeshUsag
     return MeshUsage(idle.cores, loaded.cores, idle.memory_bytes, loaded.memory_bytes, components)
 
 
-def _say(message: str) -> None:
-    print(f"meshscale: {message}", file=sys.stderr, flush=True)
+_say = progress.say

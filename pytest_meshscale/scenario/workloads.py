@@ -29,9 +29,10 @@ class FleetSpec:
         return sum(len(m) for m in self.manifests_by_namespace.values())
 
 
-def fleet_spec(profile: Profile, namespace_labels: Mapping[str, str]) -> FleetSpec:
-    """Every object of the fleet, grouped per namespace so waves never split a namespace."""
-    names = tuple(profile.workload.namespace_names())
+def fleet_spec(profile: Profile, namespace_labels: Mapping[str, str], run_tag: str = "") -> FleetSpec:
+    """Every object of the fleet, grouped per namespace so waves never split a namespace; the names carry
+    `run_tag` (see `namespace_tag`)."""
+    names = tuple(profile.workload.namespace_names(run_tag))
     by_ns = {ns: _namespace_objects(profile, ns, i, namespace_labels) for i, ns in enumerate(names, 1)}
     return FleetSpec(names, by_ns)
 

@@ -1,9 +1,8 @@
 """Idle mesh cost, and the control plane under churn: every Deployment recovers, API errors stay in budget."""
 
-import time
-
 import pytest
 
+from pytest_meshscale.progress import waiting
 from pytest_meshscale.scenario.churn import ChurnRunner
 from pytest_meshscale.scenario.scale_run import idle_window_s
 
@@ -22,7 +21,7 @@ def test_control_plane_recovers_after_churn(scale_slot, cluster, fleet, meshscal
     profile = meshscale_settings.profile
     churn_s = max(3 * profile.churn.rescale_interval_s, 2 * profile.churn.relabel_interval_s)
     with ChurnRunner(cluster, fleet.namespaces, profile.churn) as churn:
-        time.sleep(churn_s)  # churn runs on its own threads meanwhile
+        waiting(f"churn on {cluster.name}", churn_s)  # churn runs on its own threads meanwhile
     events = churn.log.events
     failed = [e for e in events if not e.ok]
     budget = profile.thresholds.max_api_error_rate or 0.0

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_meshscale.cluster.api import Api
-from pytest_meshscale.cluster.base import RUN_LABEL, ClusterError
+from pytest_meshscale.cluster.base import RUN_LABEL, ClusterError, ForeignObject
 from pytest_meshscale.cluster.client import ApiCluster
 from pytest_meshscale.cluster.ratelimit import RateLimit
 from pytest_meshscale.cluster.retry import RetryPolicy, TransientError
@@ -79,19 +79,26 @@ def _ns(name: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def test_apply_labels_new_objects_and_patches_existing_ones_without_the_run_label() -> None:
+def _existing(labels: dict[str, str]) -> Any:
+    """A fake API where istio-system exists with `labels`: POST is 409, GET returns it, PATCH echoes."""
     def handler(method: str, path: str, body: Any) -> FakeReply:
         if method == "POST" and body["metadata"]["name"] == "istio-system":
             return FakeReply(409, {"kind": "Status", "code": 409, "message": "exists"})
+        if method == "GET":
+            return FakeReply(200, _ns("istio-system") | {"metadata": {"name": "istio-system", "labels": labels}})
         return FakeReply(201 if method == "POST" else 200, body)
 
-    cluster, transport = _cluster(handler)
+    return handler
+
+
+def test_apply_labels_new_objects_and_never_changes_one_it_did_not_create() -> None:
+    cluster, transport = _cluster(_existing({"x": "y"}))
     ours = _ns("ns-001") | {"metadata": {"name": "ns-001", "labels": {"team": "a"}}}
-    found = _ns("istio-system") | {
-        "metadata": {"name": "istio-system", "labels": {RUN_LABEL: "run-1", "x": "y"}}
-    }
-    cluster.apply([ours, found])  # e.g. an object read back from the cluster, carrying a run label
-    (m1, p1, b1), (m2, _, b2), (m3, p3, b3) = transport.sent
+    cluster.apply([ours])
+    with pytest.raises(ForeignObject, match="^meshscale: Namespace istio-system already exists and was not "
+                       "created by meshscale; refusing to adopt or change it$"):
+        cluster.apply([_ns("istio-system")])
+    (m1, p1, b1), (m2, _, _), (m3, p3, _) = transport.sent
     assert (m1, p1) == ("POST", "/api/v1/namespaces")
     assert b1["metadata"]["labels"] == {
         "team": "a",
@@ -99,9 +106,25 @@ def test_apply_labels_new_objects_and_patches_existing_ones_without_the_run_labe
         "app.kubernetes.io/managed-by": "pytest-meshscale",
     }
     assert ours["metadata"]["labels"] == {"team": "a"}  # the caller's manifest is not modified
+    assert m2 == "POST" and (m3, p3) == ("GET", "/api/v1/namespaces/istio-system")
+    assert len(transport.sent) == 3  # no PATCH: the object is left exactly as it was
+    assert (cluster.applier.created, cluster.applier.updated) == (1, 0)
+
+
+def test_an_object_of_another_run_is_named_with_that_run() -> None:
+    cluster, transport = _cluster(_existing({RUN_LABEL: "run-0", "app.kubernetes.io/managed-by": "pytest-meshscale"}))
+    with pytest.raises(ForeignObject, match="was left by meshscale run run-0"):
+        cluster.apply([_ns("istio-system")])
+    assert [m for m, _, _ in transport.sent] == ["POST", "GET"]
+
+
+def test_an_object_of_this_run_converges_through_a_patch() -> None:
+    cluster, transport = _cluster(_existing({RUN_LABEL: "run-1", "app.kubernetes.io/managed-by": "pytest-meshscale"}))
+    cluster.apply([_ns("istio-system")])  # e.g. a retried POST whose first try landed
+    (_, _, _), (_, _, _), (m3, p3, b3) = transport.sent
     assert (m3, p3) == ("PATCH", "/api/v1/namespaces/istio-system")
-    assert b3["metadata"]["labels"] == {"x": "y"}  # a namespace we found never gains the run label
-    assert (cluster.applier.created, cluster.applier.updated) == (1, 1)
+    assert b3["metadata"]["labels"][RUN_LABEL] == "run-1"
+    assert (cluster.applier.created, cluster.applier.updated) == (0, 1)
 
 
 def test_namespaced_kind_without_namespace_is_one_clear_error() -> None:
@@ -272,3 +295,25 @@ def test_proxy_post_is_not_repeated_after_a_failure_that_may_have_reached_the_po
     assert len(transport.sent) == 1
     with pytest.raises(ClusterError, match=r"gave up after 10 attempts"):
         cluster.proxy_get("client-0", "ns-001", 8080, "/fortio/rest/status")  # a GET may be repeated
+
+
+def test_a_repeatable_proxy_post_is_retried_after_api_server_errors_and_drops() -> None:
+    """A probe is one synchronous request: 500 and 429 Status answers of the API server itself, and a
+    dropped connection, are retried; the pod's own answer (even a 503 without a Status) is returned."""
+    replies = iter([
+        FakeReply(500, {"kind": "Status", "code": 500, "message": "internal error"}),
+        TransientError("connection failed: reset"),
+        FakeReply(429, {"kind": "Status", "code": 429, "message": "slow down"}),
+        FakeReply(503, {"fortio": "the pod's own 503"}),
+    ])
+
+    def handler(method: str, path: str, body: Any) -> FakeReply:
+        reply = next(replies)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    cluster, transport = _cluster(handler)
+    resp = cluster.proxy_post("client-0", "ns-001", 8080, "/fortio/rest/run", b"{}", repeatable=True)
+    assert resp.status == 503 and resp.json() == {"fortio": "the pod's own 503"}
+    assert len(transport.sent) == 4

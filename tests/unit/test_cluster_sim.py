@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_meshscale.cluster.base import MANAGED_BY_LABEL, RUN_LABEL, ClusterError
+from pytest_meshscale.cluster.base import MANAGED_BY_LABEL, RUN_LABEL, ClusterError, ForeignObject
 from pytest_meshscale.cluster.errors import Target
 from pytest_meshscale.cluster.ratelimit import RateLimit
 
@@ -237,10 +237,11 @@ def test_delete_run_objects_deletes_exactly_what_the_run_created(sim: Any) -> No
     )
     other.apply(fleet("other", 1))
     stray = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stray", "namespace": "default"}}
-    run.apply(
-        [*fleet("td", 2), stray, foreign_ns | {"metadata": {"name": "foreign", "labels": {"seen": "1"}}}]
-    )
-    assert RUN_LABEL not in run.get("v1", "Namespace", "foreign")["metadata"]["labels"]  # type: ignore[index]
+    run.apply([*fleet("td", 2), stray])
+    with pytest.raises(ForeignObject, match="Namespace foreign already exists and was not created by meshscale"):
+        run.apply([foreign_ns | {"metadata": {"name": "foreign", "labels": {"seen": "1"}}}])
+    labels = run.get("v1", "Namespace", "foreign")["metadata"].get("labels") or {}  # type: ignore[index]
+    assert RUN_LABEL not in labels and "seen" not in labels  # neither adopted nor changed
     assert run.delete_run_objects(timeout_s=30) == 3  # the stray ConfigMap and two namespaces
     assert run.get("v1", "Namespace", "td-001") is None
     assert run.get("v1", "Namespace", "td-002") is None

@@ -84,3 +84,47 @@ def test_pools_need_one_server_and_one_client() -> None:
     data["node_pools"][1]["role"] = "server"
     with pytest.raises(ProfileError, match="exactly one 'server' and one 'client' pool"):
         parse_profile(data, "x")
+
+
+@pytest.mark.parametrize("prefix", ["NS_", "ns_", "1ns-", "-ns", "", "Ns-", "a" * 21, "ns.", 3])
+def test_namespace_prefix_must_be_a_dns_label_prefix(prefix: object) -> None:
+    """Accepted today and then nine HTTP 422s from the API server: refused here, one line, file/field/value."""
+    data = copy.deepcopy(_data("smoke"))
+    data["workload"]["namespace_prefix"] = prefix
+    with pytest.raises(ProfileError) as err:
+        parse_profile(data, "my.yaml")
+    text = str(err.value)
+    assert "\n" not in text
+    assert text.startswith("profile my.yaml: field 'workload.namespace_prefix' must be ")
+    assert text.endswith(f"got {prefix!r}")
+    if isinstance(prefix, str):
+        assert "DNS-1123 label prefix" in text and "at most 20 characters" in text
+
+
+@pytest.mark.parametrize("prefix", ["ns-", "team-a-", "x", "perf2", "a" * 20])
+def test_good_namespace_prefixes_are_accepted(prefix: str) -> None:
+    data = copy.deepcopy(_data("smoke"))
+    data["workload"]["namespace_prefix"] = prefix
+    names = parse_profile(data, "my.yaml").workload.namespace_names("r1")
+    assert names[0] == f"{prefix}r1-001"
+
+
+def test_a_missing_profile_file_says_not_found(tmp_path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(ProfileError) as err:
+        load_profile(str(missing))
+    assert str(err.value) == (
+        f"profile {missing}: not found (a scale is smoke, pr, full or the path of a profile YAML file)"
+    )
+    with pytest.raises(ProfileError, match=r"^profile nope: not found \("):
+        load_profile("nope")
+
+
+def test_a_directory_or_bad_yaml_is_one_line_naming_the_file(tmp_path) -> None:
+    with pytest.raises(ProfileError, match=rf"^profile {tmp_path}: is a directory, not a profile file"):
+        load_profile(str(tmp_path))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n  x: 1\n")
+    with pytest.raises(ProfileError) as err:
+        load_profile(str(bad))
+    assert str(err.value).startswith(f"profile {bad}: is not valid YAML (") and "\n" not in str(err.value)

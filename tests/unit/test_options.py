@@ -21,8 +21,9 @@ def test_help_lists_options_in_meshscale_group(pytester: pytest.Pytester) -> Non
     ("args", "needle"),
     [
         (["--mesh=bogus"], "--mesh: bad value 'bogus'; accepted: istio-ambient, cilium, baseline"),
-        (["--mesh-cluster=cloud"], "--mesh-cluster: bad value 'cloud'; accepted: sim, kind, existing"),
-        (["--scale=nope"], "--scale: profile nope: field '<file>' must be one of smoke, pr, full"),
+        (["--mesh-cluster=cloud"], "--mesh-cluster: bad value 'cloud'; accepted: sim, kind, existing, kwok"),
+        (["--scale=nope"],
+         "--scale: profile nope: not found (a scale is smoke, pr, full or the path of a profile YAML file)"),
         (["--mesh-cluster=existing"], "exactly one mesh with --mesh-cluster=existing"),
         (["--mesh-sim-fault=gremlins"], "unknown fault 'gremlins'"),
         (["--mesh-sim-fault=api-errors=2"], "fault 'api-errors' must be"),

