@@ -25,7 +25,7 @@ def render(settings: Settings) -> str:
              f"scale {settings.scale}, mesh install {settings.install}"]
     for mesh in settings.meshes:
         lines += ["", f"=== {mesh} on {settings.cluster} ==="]
-        lines += {"sim": _sim, "kind": _kind, "existing": _existing}[settings.cluster](settings, mesh)
+        lines += {"sim": _sim, "kind": _kind, "existing": _existing, "kwok": _kwok}[settings.cluster](settings, mesh)
         lines.append(f"then: the tests; at the end every object labelled {RUN_LABEL}=<run id> is deleted"
                      + (" (not with --mesh-keep)" if not settings.keep else " -- not now: --mesh-keep"))
     return "\n".join(lines) + "\n"
@@ -36,6 +36,16 @@ def _sim(settings: Settings, mesh: str) -> list[str]:
             "--kubeconfig", "<temporary dir>/kubeconfig", *[a for f in settings.faults for a in ("--fault", f)]]
     return [f"  1. start the simulated cluster (on 127.0.0.1; it comes with {mesh}, nothing is installed)",
             f"     $ {shlex.join(argv)}"]
+
+
+def _kwok(settings: Settings, mesh: str) -> list[str]:
+    bins = settings.k8s_bin_dir or "<built once from the pinned Go modules, cached>"
+    argv = ["python", "-m", "pytest_meshscale.cli", "control-plane", "up", "--mesh", mesh, "--scale",
+            settings.scale, "--kubeconfig", "<temporary dir>/kubeconfig", "--bin-dir", bins,
+            *(["--crds", settings.crds] if settings.crds else [])]
+    return [f"  1. start a real control plane (etcd, kube-apiserver, controller-manager, scheduler, KWOK nodes) on "
+            f"127.0.0.1 with {mesh}'s upstream CRDs and components; nothing is installed; the data plane is "
+            f"SIMULATED", f"     $ {shlex.join(argv)}"]
 
 
 def _kind(settings: Settings, mesh: str) -> list[str]:

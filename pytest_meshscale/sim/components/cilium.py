@@ -52,7 +52,8 @@ def cilium_config() -> dict[str, str]:
 def _agent() -> Obj:
     labels = {**PART_OF, "k8s-app": "cilium", "app.kubernetes.io/name": "cilium-agent"}
     agent = container("cilium-agent", f"quay.io/cilium/cilium:v{CILIUM_VERSION}",
-                      ports={"peer-service": 4244, "envoy-metrics": 9964},
+                      # envoy-metrics (9964) is cilium-envoy's: both are hostNetwork, one port per node
+                      ports={"peer-service": 4244},
                       args=["--config-dir=/tmp/cilium/config-map"])
     return daemonset("cilium", KS, labels, {"k8s-app": "cilium"}, [agent], hostNetwork=True,
                      serviceAccountName="cilium")

@@ -1,0 +1,128 @@
+"""Start a real Kubernetes control plane for one mesh: etcd, kube-apiserver, kube-controller-manager,
+kube-scheduler and KWOK as child processes, the egress listener, then the profile's nodes (Ready through
+KWOK), the mesh's upstream CRDs (Established) and its components (populate.py). All on 127.0.0.1;
+`stop()` ends everything it started.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ...data import data_path
+from ...model import Profile
+from . import flags
+from .egress import Egress, kubelet_relay, write_egress_config
+from .kubeapi import Api
+from .objects import crds, mesh_objects, node_manifests
+from .pki import Pki, make_pki, write_kubeconfig
+from .populate import Populate
+from .processes import Supervisor, free_port, http_ok
+
+__all__ = ["ControlPlane", "Timings"]
+
+
+@dataclass
+class Timings:
+    apiserver_ready_s: float = 0.0  # from start() to /readyz 200
+    nodes_ready_s: float = 0.0  # from start() to every node Ready: the control plane is ready then
+    marks: dict[str, float] = field(default_factory=dict)
+
+
+def _kwok_logs(run_dir: Path) -> Path:
+    """KWOK's ClusterLogs: every container logs an empty file (fake containers print nothing; the data-plane
+    agent will serve the logs that matter). Without one, `kubectl logs` is an error."""
+    empty, path = run_dir / "empty.log", run_dir / "kwok-logs.yaml"
+    empty.touch()
+    path.write_text(yaml.safe_dump({"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "ClusterLogs",
+                                    "metadata": {"name": "empty"}, "spec": {"logs": [{"logsFile": str(empty)}]}}))
+    return path
+
+
+class ControlPlane:
+    def __init__(self, mesh: str, profile: Profile, binaries: dict[str, Path], run_dir: Path,
+                 crd_dir: Path | None = None, progress: Callable[[str], None] = print) -> None:
+        self.mesh, self.profile, self.binaries, self.run_dir = mesh, profile, binaries, run_dir
+        self.crd_dir, self.progress = crd_dir, progress
+        self.supervisor = Supervisor(run_dir / "logs")
+        self.egress: Egress | None = None
+        self.api: Api | None = None
+        self.pki: Pki | None = None
+        self.timings = Timings()
+        self._t0 = 0.0
+
+    @property
+    def url(self) -> str:
+        assert self.api is not None, "ControlPlane.start() was not called"
+        return self.api.url
+
+    def _mark(self, what: str) -> float:
+        self.timings.marks[what] = elapsed = round(time.monotonic() - self._t0, 2)
+        return elapsed
+
+    def start(self, timeout: float = 300.0) -> Timings:
+        self._t0 = time.monotonic()
+        crd_docs, crd_lines = crds(self.mesh, self.crd_dir)  # a missing CRD folder fails before any process
+        for line in crd_lines:
+            self.progress(f"CRDs: {line}")
+        self.pki = pki = make_pki(self.run_dir / "pki")
+        ports = flags.Ports(*(free_port() for _ in range(6)))
+        nodes = node_manifests(self.profile)
+        kubelets = {f"{a['address']}:{ports.kwok}" for n in nodes for a in n["status"]["addresses"]
+                    if a["type"] == "InternalIP"}
+        sock = self.run_dir / "egress.sock"
+        write_egress_config(self.run_dir / "egress.yaml", sock)
+        self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok)).start()
+        self._start_servers(pki, ports, timeout)
+        self.timings.apiserver_ready_s = self._mark("apiserver /readyz")
+        self._start_controllers(pki, ports)
+        fill = Populate(self.api, self.mesh, self.progress, self.supervisor.check_alive)  # type: ignore[arg-type]
+        created = fill.run(nodes, crd_docs, mesh_objects(self.mesh, self.profile), timeout)
+        self._mark("objects created")
+        self._wait_controllers(ports, timeout)
+        fill.wait_nodes_ready({n["metadata"]["name"] for n in created}, timeout)
+        self.timings.nodes_ready_s = self._mark("nodes Ready")
+        return self.timings
+
+    def _start_servers(self, pki: Pki, ports: flags.Ports, timeout: float) -> None:
+        sup, b = self.supervisor, self.binaries
+        etcd = sup.start("etcd", flags.etcd(b["etcd"], self.run_dir / "etcd-data", ports))
+        sup.wait_healthy(etcd, lambda: http_ok(f"http://127.0.0.1:{ports.etcd_client}/health"), timeout,
+                         self.progress)
+        apiserver = sup.start("kube-apiserver", flags.apiserver(
+            b["kube-apiserver"], pki, ports, self.run_dir / "egress.yaml", self.run_dir / "apiserver-certs"))
+        self.api = Api(ports.apiserver, pki)
+        ca = ssl.create_default_context(cafile=str(pki.path("ca.crt")))
+        sup.wait_healthy(apiserver, lambda: http_ok(f"{self.url}/readyz", ca), timeout, self.progress)
+
+    def _start_controllers(self, pki: Pki, ports: flags.Ports) -> None:
+        sup, b = self.supervisor, self.binaries
+        kubeconfig = self.run_dir / "admin.kubeconfig"  # the components' own: the user's may be removed
+        write_kubeconfig(kubeconfig, self.url, pki, "meshscale-control-plane")
+        sup.start("kube-controller-manager", flags.controller_manager(
+            b["kube-controller-manager"], pki, ports, kubeconfig, self.run_dir / "kcm-certs"))
+        sup.start("kube-scheduler", flags.scheduler(b["kube-scheduler"], ports, kubeconfig))
+        configs = [data_path("kwok", "stages.yaml"), _kwok_logs(self.run_dir)]
+        sup.start("kwok", flags.kwok(b["kwok"], ports, kubeconfig, configs))
+
+    def _wait_controllers(self, ports: flags.Ports, timeout: float) -> None:
+        checks = {"kube-controller-manager": f"https://127.0.0.1:{ports.controller_manager}/healthz",
+                  "kube-scheduler": f"https://127.0.0.1:{ports.scheduler}/healthz",
+                  "kwok": f"http://127.0.0.1:{ports.kwok}/healthz"}
+        for child in self.supervisor.children:
+            if child.name in checks:
+                url = checks[child.name]
+                self.supervisor.wait_healthy(child, lambda u=url: http_ok(u), timeout,  # type: ignore[misc]
+                                             self.progress)
+
+    def stop(self) -> None:
+        try:
+            self.supervisor.stop_all()
+        finally:
+            if self.egress is not None:
+                self.egress.close()

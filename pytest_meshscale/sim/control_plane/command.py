@@ -1,0 +1,184 @@
+"""`meshscale control-plane build | up`: the real control plane in the foreground, as `meshscale sim up` runs
+the simulated one.
+
+`build` prints the folder of the five binaries (building them from the pinned Go modules if needed).
+`up --mesh M --scale P --kubeconfig K` starts etcd, kube-apiserver, kube-controller-manager,
+kube-scheduler and KWOK (binaries from `--bin-dir DIR`, else `build()`), creates the nodes, CRDs and mesh
+components, writes K (never over an existing file without `--force`) and prints one line
+`meshscale-control-plane ready: https://127.0.0.1:PORT mesh=M nodes=N kubeconfig=K`, then runs until
+SIGINT/SIGTERM. Started by ControlPlaneProcess it also gets `--parent-pid` (stop once that process is
+gone, SIGKILL included) and `--remove-on-exit DIR`. Progress and errors go to stderr, one line each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+from ... import progress
+from ...model import ProfileError
+from . import build as build_mod
+from . import pins
+from .cluster import ControlPlane
+from .kubeapi import ApiError
+from .objects import CRD_FOLDERS, CrdError
+from .processes import ComponentError
+
+__all__ = ["READY_PREFIX", "main", "resolve_binaries"]
+
+READY_PREFIX = "meshscale-control-plane ready: "
+PREFIX = "meshscale control-plane"
+PARENT_POLL_S = 0.2
+EXIT_GRACE_S = 20.0
+
+
+class UsageError(Exception):
+    """Bad command line or environment: one line to stderr, exit 2."""
+
+
+class _Stopped(BaseException):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{PREFIX}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="meshscale control-plane", description="A real Kubernetes control plane with KWOK nodes.")
+    sub = p.add_subparsers(dest="action", required=True, metavar="build|up")
+    b = sub.add_parser("build", help="build (or find) the binaries and print their folder")
+    b.error = p.error  # type: ignore[method-assign]
+    up = sub.add_parser("up", help="start the control plane and run until SIGINT/SIGTERM")
+    up.error = p.error  # type: ignore[method-assign]
+    up.add_argument("--mesh", required=True, choices=tuple(CRD_FOLDERS), help="mesh whose components to create")
+    up.add_argument("--scale", default="smoke", help="smoke, pr, full or a path to a profile YAML")
+    up.add_argument("--kubeconfig", required=True, type=Path, help="where to write the kubeconfig (a new file)")
+    up.add_argument("--force", action="store_true", help="overwrite the --kubeconfig file if it exists")
+    up.add_argument("--bin-dir", type=Path, help="folder with the five binaries (default: build them)")
+    up.add_argument("--crds", type=Path, help="folder of upstream CRD YAML (istio/, gateway-api/, cilium/)")
+    up.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for readiness")
+    up.add_argument("--parent-pid", type=int, metavar="PID", help="stop when process PID is gone")
+    up.add_argument("--remove-on-exit", type=Path, metavar="DIR", help="a folder removed when this stops")
+    return p
+
+
+def resolve_binaries(bin_dir: Path | None, say: Callable[[str], None] = progress.say,
+                     flag: str = "--bin-dir") -> dict[str, Path]:
+    """The five binaries: from `bin_dir` if given, else built (or found) by build(). One line if neither."""
+    try:
+        if bin_dir is not None:
+            return build_mod.find_binaries(bin_dir)
+        return build_mod.find_binaries(build_mod.build(progress=say))
+    except build_mod.GoMissingError as exc:  # its text names both ways: install Go, or --mesh-k8s-bin-dir
+        raise UsageError(f"{PREFIX}: cannot build the control plane binaries: {exc}") from None
+    except build_mod.MissingBinariesError as exc:
+        raise UsageError(f"{PREFIX}: {flag}: {exc}; or omit {flag} to build them with Go "
+                         f">= {pins.GO_MIN}") from None
+
+
+def _say(line: str) -> None:
+    print(f"{PREFIX}: {line}", file=sys.stderr, flush=True)
+
+
+def _watch_parent(parent_pid: int, remove: Path | None) -> None:
+    """Stop once `parent_pid` is no longer our parent (it died, however): SIGTERM to ourselves, then a
+    hard exit if the clean stop takes too long (the children die with us: PR_SET_PDEATHSIG)."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_S)
+        _say(f"parent process {parent_pid} is gone; stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(EXIT_GRACE_S)
+        if remove is not None:
+            shutil.rmtree(remove, ignore_errors=True)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="meshscale-cp-parent-watch", daemon=True).start()
+
+
+def _check_kubeconfig(args: argparse.Namespace) -> None:
+    path: Path = args.kubeconfig
+    if path.is_dir():
+        raise UsageError(f"{PREFIX}: --kubeconfig {path} is a directory; give a file path")
+    if (path.exists() or path.is_symlink()) and not args.force:
+        raise UsageError(f"{PREFIX}: --kubeconfig {path} already exists (give --force to overwrite it)")
+
+
+def _up(args: argparse.Namespace) -> int:
+    from ...data.profiles import load_profile
+    from .pki import write_kubeconfig
+
+    _check_kubeconfig(args)
+    profile = load_profile(args.scale)
+    stop, phase = threading.Event(), ["starting"]
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        if phase[0] == "starting":
+            raise _Stopped(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    if args.parent_pid is not None:
+        _watch_parent(args.parent_pid, args.remove_on_exit)
+    # Inside --remove-on-exit's folder when given: whoever started us removes it even if we are SIGKILLed.
+    run_dir = Path(tempfile.mkdtemp(prefix="meshscale-cp-", dir=args.remove_on_exit))
+    plane = None
+    try:
+        binaries = resolve_binaries(args.bin_dir, _say)
+        plane = ControlPlane(args.mesh, profile, binaries, run_dir, args.crds, _say)
+        t = plane.start(args.timeout)
+        write_kubeconfig(args.kubeconfig, plane.url, plane.pki, f"meshscale-kwok-{args.mesh}")  # type: ignore[arg-type]
+        phase[0] = "running"
+        _say(f"ready: apiserver /readyz after {t.apiserver_ready_s:.1f} s, {profile.node_count} nodes Ready after "
+             f"{t.nodes_ready_s:.1f} s; component logs in {run_dir / 'logs'}")
+        print(f"{READY_PREFIX}{plane.url} mesh={args.mesh} nodes={profile.node_count} kubeconfig={args.kubeconfig}",
+              flush=True)
+        while not stop.wait(1.0):
+            plane.supervisor.check_alive()
+        return 0
+    except _Stopped as stopped:
+        _say(f"{signal.Signals(stopped.signum).name} before the control plane was ready; stopped")
+        return 128 + stopped.signum
+    finally:
+        phase[0] = "stopping"
+        try:
+            if plane is not None:
+                plane.stop()
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            if args.remove_on_exit is not None:
+                shutil.rmtree(args.remove_on_exit, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.action == "build":
+            print(build_mod.build(progress=_say))
+            return 0
+        return _up(args)
+    except build_mod.GoMissingError as exc:
+        print(f"{PREFIX}: cannot build the control plane binaries: {exc}", file=sys.stderr)
+        return 2
+    except (UsageError, ProfileError, CrdError) as exc:
+        text = str(exc)
+        print(text if text.startswith(PREFIX) else f"{PREFIX}: {text}", file=sys.stderr)
+        return 2
+    except (ComponentError, ApiError, TimeoutError, OSError) as exc:
+        print(f"{PREFIX}: {exc}", file=sys.stderr)
+        return 1

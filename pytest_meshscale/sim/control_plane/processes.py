@@ -1,0 +1,130 @@
+"""The control plane's child processes: started, health-checked, stopped in reverse order.
+
+Every child runs in its own process group (a Ctrl-C at the terminal reaches `meshscale control-plane up`
+only, which then stops the children in order) and carries PR_SET_PDEATHSIG=SIGKILL, set by a two-line
+exec wrapper: if `up` itself is SIGKILLed, the kernel kills its children, so no etcd or apiserver is
+ever orphaned. (The wrapper, not `preexec_fn`, which is unsafe once threads run; the children are started
+from the main thread, which lives as long as `up`: the death signal follows the thread that forked.)
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Child", "ComponentError", "Supervisor", "free_port", "http_ok"]
+
+# prctl(PR_SET_PDEATHSIG=1, SIGKILL=9); then exit if the parent is already gone (the race before prctl).
+_WRAPPER = ("import ctypes,os,sys\n"
+            "ctypes.CDLL(None, use_errno=True).prctl(1, 9)\n"
+            "os.getppid() == int(sys.argv[1]) or sys.exit(1)\n"
+            "os.execv(sys.argv[2], sys.argv[2:])\n")
+STOP_TIMEOUT_S = 10.0
+
+
+class ComponentError(RuntimeError):
+    """A component exited or never became healthy: one line with the tail of its log."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_ok(url: str, context: ssl.SSLContext | None = None, timeout: float = 2.0) -> bool:
+    """True when GET url answers 200 (TLS without verification unless a context is given)."""
+    scheme, rest = url.split("://", 1)
+    hostport, _, path = rest.partition("/")
+    if scheme == "https":
+        ctx = context or ssl._create_unverified_context()  # a component's self-signed health port
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(hostport, timeout=timeout, context=ctx)
+    else:
+        conn = http.client.HTTPConnection(hostport, timeout=timeout)
+    try:
+        conn.request("GET", "/" + path)
+        return conn.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        conn.close()
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+    started: float = field(default_factory=time.monotonic)
+
+    def tail(self) -> str:
+        try:
+            lines = [ln.strip() for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
+        except OSError:
+            lines = []
+        return lines[-1][:400] if lines else "(no output)"
+
+    def failed(self, what: str) -> ComponentError:
+        code = self.proc.poll()
+        state = f"exited (code {code})" if code is not None else what
+        return ComponentError(f"{self.name} {state}: {self.tail()}")
+
+
+class Supervisor:
+    """Starts children with their logs in `log_dir`; `stop_all()` ends them, last started first."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.children: list[Child] = []
+        log_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(self, name: str, argv: list[str]) -> Child:
+        log = self.log_dir / f"{name}.log"
+        with open(log, "ab") as out:
+            proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, str(os.getpid()), *argv],
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    process_group=0)
+        child = Child(name, proc, log)
+        self.children.append(child)
+        return child
+
+    def wait_healthy(self, child: Child, check: Callable[[], bool], timeout: float,
+                     progress: Callable[[str], None], interval: float = 0.1) -> float:
+        """Poll `check` until true; ComponentError if the child exits or the timeout passes. Returns seconds."""
+        deadline, said = time.monotonic() + timeout, time.monotonic()
+        while True:
+            if child.proc.poll() is not None:
+                raise child.failed("exited")
+            if check():
+                return time.monotonic() - child.started
+            if time.monotonic() > deadline:
+                raise child.failed(f"not healthy after {timeout:g} s")
+            if time.monotonic() - said >= 10:
+                said = time.monotonic()
+                progress(f"waiting for {child.name} ({time.monotonic() - child.started:.0f} s)")
+            time.sleep(interval)
+
+    def check_alive(self) -> None:
+        for child in self.children:
+            if child.proc.poll() is not None:
+                raise child.failed("exited")
+
+    def stop_all(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        for child in reversed(self.children):
+            if child.proc.poll() is None:
+                child.proc.send_signal(signal.SIGTERM)
+                try:
+                    child.proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    child.proc.kill()
+                    child.proc.wait()
+        self.children.clear()
