@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import shutil
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
 from ..model import Profile, ProfileError
 from .faults import FaultError, parse_faults
+from .lifetime import Stopped, kubeconfig_problem, remove, watch_parent
 from .runtime import PodRuntime
 from .server.auth import Authorizer, TokenFileError, load_token_file
 from .store import Store
@@ -35,20 +33,11 @@ __all__ = ["MESHES", "READY_PREFIX", "main"]
 
 MESHES = ("istio-ambient", "cilium", "baseline")
 READY_PREFIX = "meshscale-sim ready: "
-PARENT_POLL_S = 0.2  # how often a SimProcess-started sim checks that its parent is still there
 EXIT_GRACE_S = 10.0  # after its parent is gone, the sim stops cleanly within this or exits hard
 
 
 class UsageError(Exception):
     """Bad command line: one line to stderr, exit 2."""
-
-
-class _Stopped(BaseException):
-    """SIGINT/SIGTERM before the cluster was ready: unwinds the start-up (a BaseException, as KeyboardInterrupt)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,35 +79,8 @@ def _profile(args: argparse.Namespace) -> Profile:
     return dataclasses.replace(base, name=f"nodes-{args.nodes}", pools=pools)
 
 
-def _check_kubeconfig(args: argparse.Namespace) -> None:
-    path: Path = args.kubeconfig
-    if path.is_dir():
-        raise UsageError(f"meshscale sim: --kubeconfig {path} is a directory; give a file path")
-    if (path.exists() or path.is_symlink()) and not args.force:
-        raise UsageError(f"meshscale sim: --kubeconfig {path} already exists (give --force to overwrite it)")
-
-
-def _watch_parent(parent_pid: int, remove: Path | None) -> None:
-    """Stop (SIGTERM to ourselves, then a hard exit if that does not end us) once `parent_pid` is no longer our
-    parent: when a process dies its children are re-parented, so getppid() changes, whichever thread
-    started us and however the parent died."""
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(PARENT_POLL_S)
-        print(f"meshscale sim: parent process {parent_pid} is gone; stopping", file=sys.stderr, flush=True)
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(EXIT_GRACE_S)
-        print("meshscale sim: did not stop in time after its parent was gone; exiting", file=sys.stderr, flush=True)
-        _remove(remove)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="meshscale-sim-parent-watch", daemon=True).start()
-
-
-def _remove(path: Path | None) -> None:
-    if path is not None:
-        shutil.rmtree(path, ignore_errors=True)
+def _say(line: str) -> None:
+    print(f"meshscale sim: {line}", file=sys.stderr, flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -131,7 +93,9 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"meshscale sim: --port must be 0-65535, got {args.port}")
     if args.parent_pid is not None and args.parent_pid < 1:
         raise UsageError(f"meshscale sim: --parent-pid must be a positive integer, got {args.parent_pid}")
-    _check_kubeconfig(args)
+    problem = kubeconfig_problem(args.kubeconfig, args.force)
+    if problem:
+        raise UsageError(f"meshscale sim: {problem}")
     faults, profile = parse_faults(args.fault), _profile(args)
     restricted = load_token_file(args.token_file) if args.token_file else {}
     stop = threading.Event()
@@ -140,14 +104,14 @@ def _run(args: argparse.Namespace) -> int:
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stop.set()
         if phase[0] == "starting":
-            raise _Stopped(signum)  # do not finish a start-up nobody waits for any more
+            raise Stopped(signum)  # do not finish a start-up nobody waits for any more
 
     world = server = None
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, on_signal)
         if args.parent_pid is not None:
-            _watch_parent(args.parent_pid, args.remove_on_exit)
+            watch_parent(args.parent_pid, args.remove_on_exit, _say, EXIT_GRACE_S)
         store = Store()
         seed_store(store)
         world = build_world(store, args.mesh, profile, faults, args.seed)
@@ -159,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
             args.kubeconfig,
             server.url,
             server.tls.ca_pem,
-            server.api.auth.admin_token,
+            {"token": server.api.auth.admin_token},
             f"meshscale-sim-{args.mesh}",
         )
         phase[0] = "running"
@@ -170,7 +134,7 @@ def _run(args: argparse.Namespace) -> int:
         while not stop.wait(1.0):
             pass
         return 0
-    except _Stopped as stopped:
+    except Stopped as stopped:
         phase[0] = "stopping"
         name = signal.Signals(stopped.signum).name
         print(f"meshscale sim: {name} before the cluster was ready; stopped", file=sys.stderr, flush=True)
@@ -183,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
             if server is not None:
                 server.stop()
         finally:
-            _remove(args.remove_on_exit)
+            remove(args.remove_on_exit)
 
 
 def main(argv: list[str]) -> int:

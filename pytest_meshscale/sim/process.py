@@ -10,22 +10,18 @@ terminal does not reach it), does not watch its parent, and `detach()` says how 
 from __future__ import annotations
 
 import os
-import selectors
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
 
+from .child import ReadyChild
 from .command import READY_PREFIX
 
 __all__ = ["SimProcess", "SimStartError"]
 
+START_TIMEOUT_S = 60.0
 KILL_AFTER_INTERRUPT_S = 5.0  # an interrupted start does not wait the full stop timeout for the sim
 
 
@@ -33,8 +29,10 @@ class SimStartError(RuntimeError):
     """The sim exited or stayed silent before it was ready; the message carries its stderr tail."""
 
 
-class SimProcess:
+class SimProcess(ReadyChild):
     """`with SimProcess(mesh="cilium") as sim: sim.kubeconfig, sim.url` (start() waits for readiness)."""
+
+    ready_prefix = READY_PREFIX
 
     def __init__(
         self,
@@ -48,51 +46,35 @@ class SimProcess:
         port: int = 0,
         keep: bool = False,
     ) -> None:
+        super().__init__("meshscale-sim-")
         # Removed by close(), by the sim itself when it stops (--remove-on-exit), or at the latest when this
         # object goes (the finalizer) -- except for a kept sim: detach() cancels the finalizer.
-        self.tmp_dir = Path(tempfile.mkdtemp(prefix="meshscale-sim-"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.tmp_dir, ignore_errors=True)
         self.kubeconfig = Path(kubeconfig) if kubeconfig else self.tmp_dir / "kubeconfig"
         self.keep = keep
-        self.argv = [
-            sys.executable,
-            "-m",
-            "pytest_meshscale.cli",
-            "sim",
-            "up",
-            "--mesh",
-            mesh,
-            "--kubeconfig",
-            str(self.kubeconfig),
-            "--port",
-            str(port),
-            "--seed",
-            str(seed),
-            "--remove-on-exit",
-            str(self.tmp_dir),
-        ]
+        self.argv = [sys.executable, "-m", "pytest_meshscale.cli", "sim", "up", "--mesh", mesh,
+                     "--kubeconfig", str(self.kubeconfig), "--port", str(port), "--seed", str(seed),
+                     "--remove-on-exit", str(self.tmp_dir)]
         self.argv += ["--nodes", str(nodes)] if nodes is not None else ["--scale", str(scale)]
         self.argv += [a for f in faults for a in ("--fault", f)]
         self.argv += ["--token-file", str(token_file)] if token_file else []
         self.argv += [] if keep else ["--parent-pid", str(os.getpid())]
-        self._stderr_path = self.tmp_dir / "stderr.log"
-        self._stderr: IO[str] | None = None
-        self.proc: subprocess.Popen[str] | None = None
-        self.url = ""
-        self.ready_line = ""
 
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None, "SimProcess.start() was not called"
-        return self.proc.pid
-
-    def start(self, timeout: float = 60.0) -> tuple[Path, str]:
+    def start(self, timeout: float | None = None) -> tuple[Path, str]:
         """Launch and wait for the ready line; returns (kubeconfig path, server URL).
 
         On any failure, KeyboardInterrupt included, the sim is stopped (killed if it does not stop quickly)
         and the temporary directory with its admin kubeconfig removed before the exception goes on."""
+        timeout = START_TIMEOUT_S if timeout is None else timeout
         try:
-            return self._start(timeout)
+            # A kept sim runs in its own session: a Ctrl-C at the terminal does not reach it.
+            if self._launch(timeout, new_session=self.keep):
+                return self.kubeconfig, self.url
+            assert self.proc is not None
+            raise SimStartError(
+                f"simulated cluster did not become ready within {timeout:g}s "
+                f"(exit code {self.proc.returncode}); stderr tail:\n{self.stderr_tail() or '<no stderr>'}"
+            )
         except SimStartError:
             self.close()
             raise
@@ -100,74 +82,12 @@ class SimProcess:
             self.close(timeout=KILL_AFTER_INTERRUPT_S)
             raise
 
-    def _start(self, timeout: float) -> tuple[Path, str]:
-        # A file, not a pipe (a chatty sim never blocks on it), read back through our own descriptor: the
-        # sim removes its directory when it stops, and the tail must outlive that.
-        self._stderr = open(self._stderr_path, "w+")  # closed in close() or detach()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            self.argv, stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env, start_new_session=self.keep
-        )
-        assert self.proc.stdout is not None
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.proc.stdout, selectors.EVENT_READ)
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                if sel.select(timeout=0.2):
-                    line = self.proc.stdout.readline()
-                    if line.startswith(READY_PREFIX):
-                        self.ready_line = line.strip()
-                        self.url = line[len(READY_PREFIX) :].split()[0]
-                        return self.kubeconfig, self.url
-                    if not line and self.proc.poll() is not None:
-                        break
-                elif self.proc.poll() is not None:
-                    break
-        self.stop()
-        raise SimStartError(
-            f"simulated cluster did not become ready within {timeout:g}s "
-            f"(exit code {self.proc.returncode}); stderr tail:\n{self.stderr_tail()}"
-        )
-
-    def stderr_tail(self, lines: int = 20) -> str:
-        try:
-            if self._stderr is not None and not self._stderr.closed:
-                self._stderr.flush()
-                self._stderr.seek(0)
-                text = self._stderr.read()
-            else:
-                text = self._stderr_path.read_text()
-            return "\n".join(text.splitlines()[-lines:])
-        except (OSError, ValueError):
-            return "<no stderr>"
-
-    def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM, wait, and SIGKILL only if it does not exit; returns the exit code."""
-        if self.proc is None:
-            return None
-        try:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-        finally:
-            if self.proc.poll() is None:  # interrupted while waiting: never leave the sim behind
-                self.proc.kill()
-                self.proc.wait()
-            if self.proc.stdout:
-                self.proc.stdout.close()
-        return self.proc.returncode
-
-    def close(self, timeout: float = 15.0) -> None:
+    def close(self, timeout: float | None = None) -> None:
         """Stop the sim, then remove the temporary directory (the sim removes it too when it stops)."""
         try:
             self.stop(timeout)
         finally:
-            if self._stderr is not None:
-                self._stderr.close()
+            self._close_stderr()
             self._cleanup()
 
     def detach(self) -> str:
@@ -183,18 +103,9 @@ class SimProcess:
         self._cleanup.detach()  # the directory holds the kubeconfig: it stays until the sim stops
         if self.proc.stdout:
             self.proc.stdout.close()
-        if self._stderr is not None:
-            self._stderr.close()
+        self._close_stderr()
         watching = "" if self.keep else "; it stops when this process exits (keep=False)"
         return (
             f"pid {self.proc.pid}, kubeconfig {self.kubeconfig}, log {self._stderr_path}; stop it with "
             f"`kill {self.proc.pid}` (it then removes {self.tmp_dir} itself){watching}"
         )
-
-    def __enter__(self) -> SimProcess:
-        if self.proc is None:
-            self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

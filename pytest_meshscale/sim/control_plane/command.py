@@ -13,13 +13,10 @@ gone, SIGKILL included) and `--remove-on-exit DIR`. Progress and errors go to st
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import signal
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -27,6 +24,7 @@ from typing import NoReturn
 
 from ... import progress
 from ...model import ProfileError
+from ..lifetime import Stopped, kubeconfig_problem, remove, watch_parent
 from . import build as build_mod
 from . import pins
 from .cluster import ControlPlane
@@ -38,18 +36,11 @@ __all__ = ["READY_PREFIX", "main", "resolve_binaries"]
 
 READY_PREFIX = "meshscale-control-plane ready: "
 PREFIX = "meshscale control-plane"
-PARENT_POLL_S = 0.2
 EXIT_GRACE_S = 20.0
 
 
 class UsageError(Exception):
     """Bad command line or environment: one line to stderr, exit 2."""
-
-
-class _Stopped(BaseException):
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,47 +85,25 @@ def _say(line: str) -> None:
     print(f"{PREFIX}: {line}", file=sys.stderr, flush=True)
 
 
-def _watch_parent(parent_pid: int, remove: Path | None) -> None:
-    """Stop once `parent_pid` is no longer our parent (it died, however): SIGTERM to ourselves, then a
-    hard exit if the clean stop takes too long (the children die with us: PR_SET_PDEATHSIG)."""
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(PARENT_POLL_S)
-        _say(f"parent process {parent_pid} is gone; stopping")
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(EXIT_GRACE_S)
-        if remove is not None:
-            shutil.rmtree(remove, ignore_errors=True)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="meshscale-cp-parent-watch", daemon=True).start()
-
-
-def _check_kubeconfig(args: argparse.Namespace) -> None:
-    path: Path = args.kubeconfig
-    if path.is_dir():
-        raise UsageError(f"{PREFIX}: --kubeconfig {path} is a directory; give a file path")
-    if (path.exists() or path.is_symlink()) and not args.force:
-        raise UsageError(f"{PREFIX}: --kubeconfig {path} already exists (give --force to overwrite it)")
-
-
 def _up(args: argparse.Namespace) -> int:
     from ...data.profiles import load_profile
     from .pki import write_kubeconfig
 
-    _check_kubeconfig(args)
+    problem = kubeconfig_problem(args.kubeconfig, args.force)
+    if problem:
+        raise UsageError(f"{PREFIX}: {problem}")
     profile = load_profile(args.scale)
     stop, phase = threading.Event(), ["starting"]
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         stop.set()
         if phase[0] == "starting":
-            raise _Stopped(signum)
+            raise Stopped(signum)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
     if args.parent_pid is not None:
-        _watch_parent(args.parent_pid, args.remove_on_exit)
+        watch_parent(args.parent_pid, args.remove_on_exit, _say, EXIT_GRACE_S)
     # Inside --remove-on-exit's folder when given: whoever started us removes it even if we are SIGKILLed.
     run_dir = Path(tempfile.mkdtemp(prefix="meshscale-cp-", dir=args.remove_on_exit))
     plane = None
@@ -151,7 +120,7 @@ def _up(args: argparse.Namespace) -> int:
         while not stop.wait(1.0):
             plane.supervisor.check_alive()
         return 0
-    except _Stopped as stopped:
+    except Stopped as stopped:
         _say(f"{signal.Signals(stopped.signum).name} before the control plane was ready; stopped")
         return 128 + stopped.signum
     finally:
@@ -160,9 +129,8 @@ def _up(args: argparse.Namespace) -> int:
             if plane is not None:
                 plane.stop()
         finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            if args.remove_on_exit is not None:
-                shutil.rmtree(args.remove_on_exit, ignore_errors=True)
+            remove(run_dir)
+            remove(args.remove_on_exit)
 
 
 def main(argv: list[str]) -> int:

@@ -16,11 +16,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ..server.kubeconfig import write_kubeconfig as write_any_kubeconfig
 
 __all__ = ["SERVICE_IP", "Pki", "make_pki", "write_kubeconfig"]
 
@@ -114,16 +115,5 @@ def write_kubeconfig(path: Path, url: str, pki: Pki, context: str) -> None:
     def b64(name: str) -> str:
         return base64.b64encode(pki.path(name).read_bytes()).decode()
 
-    doc = {
-        "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": context,
-        "clusters": [{"name": context, "cluster": {"server": url, "certificate-authority-data": b64("ca.crt")}}],
-        "users": [{"name": context, "user": {"client-certificate-data": b64("admin.crt"),
-                                             "client-key-data": b64("admin.key")}}],
-        "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        yaml.safe_dump(doc, f, sort_keys=False)
-    os.replace(tmp, path)
+    user = {"client-certificate-data": b64("admin.crt"), "client-key-data": b64("admin.key")}
+    write_any_kubeconfig(path, url, pki.path("ca.crt").read_bytes(), user, context)

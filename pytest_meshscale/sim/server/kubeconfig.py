@@ -1,9 +1,11 @@
-"""The kubeconfig a sim run hands out: its URL, its per-run CA and its admin bearer token."""
+"""The admin kubeconfig a cluster of ours hands out: its URL, its per-run CA and the admin credentials (the sim's
+bearer token, or the real control plane's client certificate)."""
 
 from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -11,8 +13,9 @@ import yaml
 __all__ = ["write_kubeconfig"]
 
 
-def write_kubeconfig(path: Path, url: str, ca_pem: bytes, token: str, context: str) -> None:
-    """Write atomically with mode 0600 (it holds a token): readers never see a half-written file."""
+def write_kubeconfig(path: Path, url: str, ca_pem: bytes, user: Mapping[str, str], context: str) -> None:
+    """Write atomically with mode 0600 (it holds credentials): readers never see a half-written file.
+    `user`: the kubeconfig user entry, e.g. {"token": ...} or client-certificate-data/client-key-data."""
     doc = {
         "apiVersion": "v1",
         "kind": "Config",
@@ -24,7 +27,7 @@ def write_kubeconfig(path: Path, url: str, ca_pem: bytes, token: str, context: s
                 "cluster": {"server": url, "certificate-authority-data": base64.b64encode(ca_pem).decode()},
             }
         ],
-        "users": [{"name": context, "user": {"token": token}}],
+        "users": [{"name": context, "user": dict(user)}],
         "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
