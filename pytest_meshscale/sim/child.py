@@ -14,11 +14,25 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, Self
+from typing import IO, Any, Self
 
-__all__ = ["ReadyChild"]
+__all__ = ["ReadyChild", "terminate"]
 
 POLL_S = 0.2
+
+
+def terminate(proc: subprocess.Popen[Any], timeout: float) -> None:
+    """SIGTERM, wait up to `timeout`, SIGKILL only if it does not exit (also when the wait is interrupted)."""
+    try:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 class ReadyChild:
@@ -89,17 +103,8 @@ class ReadyChild:
         if self.proc is None:
             return None
         try:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
+            terminate(self.proc, timeout)
         finally:
-            if self.proc.poll() is None:  # interrupted while waiting: never leave the child behind
-                self.proc.kill()
-                self.proc.wait()
             if self.proc.stdout:
                 self.proc.stdout.close()
         return self.proc.returncode

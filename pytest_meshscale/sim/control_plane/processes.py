@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
 import ssl
 import subprocess
@@ -20,6 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..child import terminate
 
 __all__ = ["Child", "ComponentError", "Supervisor", "free_port", "http_ok"]
 
@@ -120,11 +121,5 @@ class Supervisor:
 
     def stop_all(self, timeout: float = STOP_TIMEOUT_S) -> None:
         for child in reversed(self.children):
-            if child.proc.poll() is None:
-                child.proc.send_signal(signal.SIGTERM)
-                try:
-                    child.proc.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    child.proc.kill()
-                    child.proc.wait()
+            terminate(child.proc, timeout)
         self.children.clear()
