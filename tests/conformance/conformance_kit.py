@@ -96,6 +96,9 @@ def start_kwok(tmp_path: Path) -> Iterator[Path]:
     except ImportError as exc:
         raise KwokUnavailable(f"pytest_meshscale.sim.control_plane.command cannot be imported ({exc})") from None
     bin_dir = _kwok_bin_dir()
+    from pytest_meshscale.sim.control_plane import objects
+    if problem := objects.crd_problem("cilium"):
+        raise KwokUnavailable(problem)
     kubeconfig, err, scratch = tmp_path / "kwok.kubeconfig", tmp_path / "kwok.stderr", tmp_path / "kwok-run"
     scratch.mkdir(exist_ok=True)
     argv = [sys.executable, "-m", "pytest_meshscale.cli", "control-plane", "up", "--mesh", "cilium",

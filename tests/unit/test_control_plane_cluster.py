@@ -36,8 +36,8 @@ def bin_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def plane(bin_dir: Path) -> Iterator[ControlPlaneProcess]:
-    if not objects.default_crd_dir().is_dir():
-        pytest.skip(f"no upstream CRDs at {objects.default_crd_dir()} for istio-ambient")
+    if problem := objects.crd_problem("istio-ambient"):
+        pytest.skip(problem)
     cp = ControlPlaneProcess("istio-ambient", bin_dir=bin_dir)
     cp.start(timeout=180)
     yield cp
@@ -215,6 +215,9 @@ def _read_line(proc: subprocess.Popen[str], timeout: float) -> str:
 
 def test_cilium_is_detected_and_a_killed_parent_leaves_no_process(bin_dir, tmp_path):
     from pytest_meshscale.meshes import driver_for
+
+    if problem := objects.crd_problem("cilium"):
+        pytest.skip(problem)
 
     parent = subprocess.Popen([sys.executable, "-c", PARENT, "cilium", str(bin_dir)], stdout=subprocess.PIPE,
                               text=True)
