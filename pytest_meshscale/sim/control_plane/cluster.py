@@ -6,6 +6,7 @@ KWOK), the mesh's upstream CRDs (Established) and its components (populate.py). 
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import yaml
 from ...data import data_path
 from ...model import Profile
 from . import flags
-from .egress import Egress, kubelet_relay, write_egress_config
+from .egress import Egress, Handler, kubelet_relay, refuse, write_egress_config
 from .kubeapi import Api
 from .objects import crds, mesh_objects, node_manifests
 from .pki import Pki, make_pki, write_kubeconfig
@@ -51,6 +52,7 @@ class ControlPlane:
         self.crd_dir, self.progress = crd_dir, progress
         self.supervisor = Supervisor(run_dir / "logs")
         self.egress: Egress | None = None
+        self.pods: Handler = refuse  # CONNECTs to pod addresses: the agent's once it serves them (serve_pods)
         self.api: Api | None = None
         self.pki: Pki | None = None
         self.timings = Timings()
@@ -77,7 +79,7 @@ class ControlPlane:
                     if a["type"] == "InternalIP"}
         sock = self.run_dir / "egress.sock"
         write_egress_config(self.run_dir / "egress.yaml", sock)
-        self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok)).start()
+        self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok, self._pod)).start()
         self._start_servers(pki, ports, timeout)
         self.timings.apiserver_ready_s = self._mark("apiserver /readyz")
         self._start_controllers(pki, ports)
@@ -88,6 +90,13 @@ class ControlPlane:
         fill.wait_nodes_ready({n["metadata"]["name"] for n in created}, timeout)
         self.timings.nodes_ready_s = self._mark("nodes Ready")
         return self.timings
+
+    def _pod(self, target: str, conn: socket.socket) -> None:
+        self.pods(target, conn)
+
+    def serve_pods(self, handler: Handler) -> None:
+        """From now on `handler` answers the API server's connections to pods (the data-plane agent)."""
+        self.pods = handler
 
     def _start_servers(self, pki: Pki, ports: flags.Ports, timeout: float) -> None:
         sup, b = self.supervisor, self.binaries

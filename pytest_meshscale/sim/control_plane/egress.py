@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["Egress", "NO_AGENT", "kubelet_relay", "refuse", "write_egress_config"]
+__all__ = ["Egress", "Handler", "NO_AGENT", "kubelet_relay", "refuse", "write_egress_config"]
 
 NO_AGENT = b"meshscale: no data plane agent yet\n"
 _LOGGED = 20  # the first CONNECTs go to stderr (they prove the path); the rest are only counted

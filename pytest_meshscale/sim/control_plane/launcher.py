@@ -30,7 +30,8 @@ class ControlPlaneProcess:
     """`with ControlPlaneProcess("cilium", bin_dir=...) as cp: cp.kubeconfig, cp.url`."""
 
     def __init__(self, mesh: str, scale: str = "smoke", bin_dir: str | Path | None = None,
-                 crds: str | Path | None = None, progress: Callable[[str], None] | None = None) -> None:
+                 crds: str | Path | None = None, progress: Callable[[str], None] | None = None,
+                 faults: tuple[str, ...] = ()) -> None:
         self.tmp_dir = Path(tempfile.mkdtemp(prefix="meshscale-kwok-"))
         self.kubeconfig = self.tmp_dir / "kubeconfig"
         self.progress = progress
@@ -39,6 +40,7 @@ class ControlPlaneProcess:
                      "--remove-on-exit", str(self.tmp_dir)]
         self.argv += ["--bin-dir", str(bin_dir)] if bin_dir else []
         self.argv += ["--crds", str(crds)] if crds else []
+        self.argv += [a for f in faults for a in ("--fault", f)]
         self._stderr_path = self.tmp_dir / "stderr.log"
         self._stderr: IO[str] | None = None
         self.proc: subprocess.Popen[str] | None = None
