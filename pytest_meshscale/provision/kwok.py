@@ -18,11 +18,9 @@ from ..cluster.base import ClusterError
 from .settings import Settings
 from .target import ClusterTarget
 
-__all__ = ["NO_JOB_LOGS", "NO_METRICS", "kwok_provider"]
+__all__ = ["NO_METRICS", "kwok_provider"]
 
 # What the data-plane agent does not serve on this backend yet, each the reason a suite skips there with.
-NO_JOB_LOGS = ("--mesh-cluster=kwok: the encryption suite reads the logs of its capture and TLS probe Jobs, and "
-               "on kwok a Job pod succeeds at once with KWOK's empty log (the agent does not serve kubelet logs yet)")
 NO_METRICS = ("--mesh-cluster=kwok: the scale suite reads mesh CPU and memory from metrics.k8s.io, which nothing "
               "serves on kwok yet (no metrics-server, and the agent is no APIService)")
 

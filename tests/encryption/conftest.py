@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from pytest_meshscale.provision.kwok import NO_JOB_LOGS
 from pytest_meshscale.scenario.encryption import server_pods
 from pytest_meshscale.scenario.load import ClientPod
 
@@ -27,8 +26,6 @@ def _node_ip(cluster, node: str) -> str:
 
 @pytest.fixture
 def cross_node_pair(cluster, fleet) -> CrossNodePair:
-    if cluster.kind == "kwok":  # every check on this pair reads a capture or probe Job's log
-        pytest.skip(NO_JOB_LOGS)
     ns = fleet.namespaces[0]
     client = next(c for c in fleet.clients(cluster) if c.namespace == ns)
     client_pod = cluster.get("v1", "Pod", client.name, ns)

@@ -71,3 +71,14 @@ def test_up_with_a_fault_it_cannot_inject_exits_2_before_starting_anything(tmp_p
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.count("\n") == 1 and "fault 'watch-drop=1' cannot act" in run.stderr
+
+
+def test_a_job_pod_ends_with_its_images_exit_code():
+    from pytest_meshscale.sim.agent.jobs import terminated_status
+
+    pod = {"metadata": {"name": "j"}, "spec": {"containers": [{"name": "c", "image": "alpine/openssl"}]}}
+    ok, failed = terminated_status(pod, 0, 0.0, 1.0)["status"], terminated_status(pod, 1, 0.0, 1.0)["status"]
+    assert ok["phase"] == "Succeeded" and failed["phase"] == "Failed"
+    (status,) = failed["containerStatuses"]
+    assert status["state"]["terminated"]["exitCode"] == 1 and status["state"]["terminated"]["reason"] == "Error"
+    assert {c["type"]: c["status"] for c in ok["conditions"]} == {"ContainersReady": "False", "Ready": "False"}

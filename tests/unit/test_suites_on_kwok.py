@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance.conformance_kit import KwokUnavailable, _kwok_bin_dir
-from tests.unit.test_suites_under_faults import L7, REPO, _outcomes, _run
+from tests.unit.test_suites_under_faults import L7, PEERS, REPO, WIRE, _outcomes, _run
 
 MESHES = ("istio-ambient", "cilium", "baseline")
 
@@ -68,3 +68,25 @@ def test_a_fault_the_agent_cannot_inject_stops_a_kwok_run_in_one_line(pytester: 
     text = result.stdout.str() + result.stderr.str()
     assert result.ret != 0 and "fault 'watch-drop=1' cannot act on a real control plane yet" in text
     assert "Traceback" not in text
+
+
+def test_the_encryption_suite_on_kwok_ends_as_on_the_sim(pytester: pytest.Pytester, bin_dir: Path):
+    """Capture and TLS-probe Jobs end when the agent says (their logs served as the node's kubelet would), and
+    object state (CiliumNode keys) is the same: every test ends as on the sim, none fails."""
+    found = {}
+    for backend in ("sim", "kwok"):
+        found[backend] = _outcomes(_run(pytester, str(REPO / "tests" / "encryption"), "--mesh=all", "--scale=smoke",
+                                        f"--mesh-cluster={backend}", f"--mesh-k8s-bin-dir={bin_dir}"))
+    assert "FAILED" not in found["sim"].values() and "ERROR" not in found["sim"].values(), found["sim"]
+    assert found["kwok"] == found["sim"] and list(found["sim"].values()).count("PASSED") >= 8
+
+
+@pytest.mark.parametrize(("mesh_under_test", "fault", "check"), [
+    ("cilium", "plaintext", WIRE), ("istio-ambient", "plaintext", WIRE), ("cilium", "wg-peer-missing", PEERS)])
+def test_encryption_faults_fail_the_suite_on_kwok(pytester: pytest.Pytester, bin_dir: Path, mesh_under_test: str,
+                                                  fault: str, check: tuple[str, str]):
+    """The same check passes on kwok without the fault (test above); with it, it must fail."""
+    must_fail = check[1].format(mesh=mesh_under_test)
+    broken = _outcomes(_run(pytester, str(REPO / "tests" / check[0]), f"--mesh={mesh_under_test}",
+                            "--mesh-cluster=kwok", f"--mesh-k8s-bin-dir={bin_dir}", f"--mesh-sim-fault={fault}"))
+    assert broken.get(must_fail) == "FAILED", f"with {fault}, {must_fail} must fail on kwok: {broken}"

@@ -13,13 +13,17 @@ Everything it serves is SIMULATED: there are no containers, only the models.
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..faults import Faults
 from ..runtime import ProxyResult
 from .http_conn import serve_http
 from .informer import Client, Informer, wait_synced
+from .jobs import JobPods
+from .kubelet import KubeletLogs
 from .mirror import Mirror
 from .resources import WATCHED
 from .waypoints import WaypointWriter
@@ -48,6 +52,7 @@ class Agent:
         self.mirror = Mirror()
         # Built on the empty mirror, before any watch: its indexes then see every event from the first list on.
         self.runtime = SimRuntime(self.mirror, mesh, profile, faults, seed)
+        self.jobs = JobPods(client, self.mirror, self.runtime, log)  # subscribed before the first list
         self.informers: list[Informer] = []
         self.waypoints: WaypointWriter | None = None
 
@@ -83,6 +88,13 @@ class Agent:
             informer.stop()
         if self.waypoints is not None:
             self.waypoints.stop()
+
+    def kubelet(self, cert: Path, key: Path, kwok_port: int) -> Callable[[str, socket.socket], None]:
+        """The handler of the API server's connections to the nodes' kubelet endpoint (logs), served over TLS
+        with `cert`/`key`; what the agent does not simulate goes on to KWOK on `kwok_port`."""
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(str(cert), str(key))
+        return KubeletLogs(self.runtime, self.mirror, tls, kwok_port).connect
 
     # ---- the API server's connections to pods ----------------------------------------------------------
     def connect(self, target: str, conn: socket.socket) -> None:

@@ -24,7 +24,8 @@ BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 class Client(Protocol):
-    def request(self, method: str, path: str, body: Any = None, ok: Any = ()) -> tuple[int, Any]: ...
+    def request(self, method: str, path: str, body: Any = None, ok: Any = (),
+                content_type: str = "application/json") -> tuple[int, Any]: ...
 
     def open_watch(self, path: str, resource_version: str, timeout_s: int, bookmarks: bool = False) -> Any: ...
 

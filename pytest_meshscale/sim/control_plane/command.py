@@ -168,10 +168,11 @@ def _up(args: argparse.Namespace) -> int:
     plane, agent = None, None
     try:
         binaries = resolve_binaries(args.bin_dir, _say)
-        plane = ControlPlane(args.mesh, profile, binaries, run_dir, args.crds, _say)
+        plane = ControlPlane(args.mesh, profile, binaries, run_dir, args.crds, _say, faults)
         t = plane.start(args.timeout)
         agent = Agent(plane.api, args.mesh, profile, faults, _say).start(args.timeout)  # type: ignore[arg-type]
-        plane.serve_pods(agent.connect)
+        plane.serve_pods(agent.connect, agent.kubelet(plane.pki.path("apiserver.crt"), plane.pki.path("apiserver.key"),  # type: ignore[union-attr]
+                                                      plane.kwok_port))
         write_kubeconfig(args.kubeconfig, plane.url, plane.pki, f"meshscale-kwok-{args.mesh}")  # type: ignore[arg-type]
         phase[0] = "running"
         _say(f"ready: apiserver /readyz after {t.apiserver_ready_s:.1f} s, {profile.node_count} nodes Ready after "

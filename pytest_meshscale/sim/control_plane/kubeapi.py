@@ -58,9 +58,10 @@ class Api:
                                                                   timeout=60)
         return conn
 
-    def request(self, method: str, path: str, body: Obj | None = None, ok: Iterable[int] = ()) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: Obj | None = None, ok: Iterable[int] = (),
+                content_type: str = "application/json") -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
         for attempt in range(2):  # a kept-alive connection the server closed: once more on a fresh one
             conn = self._conn()
             try:
