@@ -18,7 +18,6 @@ from .data.policies import load_policy_case
 from .meshes import MeshDriver, MeshInfo, driver_for
 from .model import PolicyCase, Unsupported
 from .options import Settings
-from .provision.kwok import NO_DATA_PLANE
 from .report import run_record
 from .run_state import INTERRUPTS, SETTINGS, RunState, fleet_naming, run_state
 from .scenario.churn import ChurnRunner
@@ -94,8 +93,6 @@ def mesh(pytestconfig: pytest.Config, cluster: Cluster, mesh_name: str) -> MeshU
     driver = driver_for(mesh_name)
     info = driver.detect(cluster)
     run_state(pytestconfig).record_mesh(info, cluster)
-    if cluster.kind == "kwok":
-        pytest.skip(NO_DATA_PLANE)  # after detection, which works on kwok and must keep working
     return MeshUnderTest(mesh_name, driver, info, is_simulated(cluster.kind, cluster.server_version()))
 
 

@@ -1,7 +1,7 @@
 """`--mesh-cluster=kwok`: a real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)
 with KWOK's fake nodes, one per mesh, started as a child process of the run (`meshscale control-plane up`)
 and stopped with it. The mesh's CRDs are the real upstream ones and its components are pre-created, so no
-mesh install runs; the data plane behind the pods is not there yet (the pod proxy answers 503).
+mesh install runs; the data plane behind the pods is the agent's (sim/agent, SIMULATED), which `up` starts.
 
 Binaries: `--mesh-k8s-bin-dir DIR`, else built once from the pinned Go modules (needs Go); resolved here,
 before the child starts, so a missing binary or Go is one line at once, and the build's progress shows.
@@ -18,13 +18,11 @@ from ..cluster.base import ClusterError
 from .settings import Settings
 from .target import ClusterTarget
 
-__all__ = ["NO_DATA_PLANE", "kwok_provider"]
+__all__ = ["NO_METRICS", "kwok_provider"]
 
-# Why the scenario suites skip on this backend until the data-plane agent exists: every check they make
-# is traffic into a pod (probes, fortio, captures), which the egress listener answers 503 today.
-NO_DATA_PLANE = ("--mesh-cluster=kwok: the control plane is real but no data-plane agent serves the pods yet "
-                 "(a request into a pod is answered 503), so nothing a suite checks can be observed; "
-                 "the cluster layer on kwok is covered by tests/conformance")
+# What the data-plane agent does not serve on this backend yet, each the reason a suite skips there with.
+NO_METRICS = ("--mesh-cluster=kwok: the scale suite reads mesh CPU and memory from metrics.k8s.io, which nothing "
+              "serves on kwok yet (no metrics-server, and the agent is no APIService)")
 
 
 def _scale(settings: Settings) -> str:
@@ -44,7 +42,8 @@ def kwok_provider(settings: Settings, mesh: str) -> Iterator[ClusterTarget]:
     except UsageError as exc:
         raise ClusterError(str(exc).replace("meshscale control-plane: ", "--mesh-cluster=kwok: ", 1)) from None
     bin_dir = next(iter(binaries.values())).parent
-    plane = ControlPlaneProcess(mesh, _scale(settings), bin_dir, settings.crds or None, progress.say)
+    plane = ControlPlaneProcess(mesh, _scale(settings), bin_dir, settings.crds or None, progress.say,
+                                tuple(settings.faults))
     progress.say(f"kwok: starting a control plane for {mesh} ({settings.profile.node_count} nodes)")
     try:
         plane.start()

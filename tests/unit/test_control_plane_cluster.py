@@ -157,16 +157,37 @@ def test_the_istio_driver_detects_istio_ambient(plane):
     assert {"mtls", "l4-policy", "l7-policy"} <= info.features
 
 
-def test_the_pod_proxy_reaches_the_egress_listener(api, plane):
+def test_the_pod_proxy_reaches_a_pod_the_agent_serves(api, plane):
+    """fortio's REST run in one pod through the real pod proxy, the egress CONNECT and the agent, which found
+    the pods (and the Service it calls) only by watching the API server; the result is fortio's JSON."""
+    ns = _namespace(api, "agent-proxy")
+    _deployment(api, ns, 2)
+    core = k8s.CoreV1Api(api)
+    core.create_namespaced_service(ns, {"metadata": {"name": "web"}, "spec": {
+        "selector": {"app": "web"}, "ports": [{"port": 8080}]}})
+    pods = _until("2 fortio pods Running", lambda: _running(api, ns, 2))
+    cluster = _kube_cluster(plane.kubeconfig, "kwok-istio-ambient")
+    try:
+        reply = _until("fortio's run answered through the agent", lambda: _ok(cluster.proxy_get(
+            pods[0].metadata.name, ns, 8080, "fortio/rest/run?url=http://web:8080/echo&n=3&qps=-1")))
+    finally:
+        cluster.close()
+    assert json.loads(reply.body)["RetCodes"] == {"200": 3}
+    assert f"egress: CONNECT {pods[0].status.pod_ip}:8080" in plane.stderr_tail(400)
+
+
+def _ok(reply: Any) -> Any:
+    return reply if reply.status == 200 else None  # the agent's watch may not have seen the pods yet
+
+
+def test_a_pod_no_simulated_image_serves_answers_503(api):
     core = k8s.CoreV1Api(api)
     pod = _until("a coredns pod with an IP", lambda: next(
         (p for p in core.list_namespaced_pod("kube-system", label_selector="k8s-app=kube-dns").items
          if p.status.pod_ip), None))
     with pytest.raises(ApiException) as err:
         core.connect_get_namespaced_pod_proxy_with_path(f"{pod.metadata.name}:8080", "kube-system", "")
-    assert err.value.status == 503
-    assert f"while dialing {pod.status.pod_ip}:8080, code 503" in err.value.body
-    assert f"egress: CONNECT {pod.status.pod_ip}:8080" in plane.stderr_tail(200)
+    assert err.value.status == 503 and "no simulated image serves this pod" in err.value.body
 
 
 def test_pod_logs_come_from_kwok_through_the_egress(api):

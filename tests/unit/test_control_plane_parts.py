@@ -161,10 +161,10 @@ def test_a_missing_crd_folder_is_one_line_naming_the_option(tmp_path):
     assert objects.crds("baseline", tmp_path) == ([], [])
 
 
-def test_the_kwok_stages_cover_nodes_pods_jobs_and_deletion():
+def test_the_kwok_stages_cover_nodes_pods_and_deletion_and_leave_job_completion_to_the_agent():
     docs = list(yaml.safe_load_all(data_path("kwok", "stages.yaml").read_text()))
     assert {d["metadata"]["name"]: d["spec"]["resourceRef"]["kind"] for d in docs} == {
-        "node-initialize": "Node", "pod-ready": "Pod", "pod-complete": "Pod", "pod-delete": "Pod"}
+        "node-initialize": "Node", "pod-ready": "Pod", "pod-delete": "Pod"}
     assert all(d["apiVersion"] == "kwok.x-k8s.io/v1alpha1" and d["kind"] == "Stage" for d in docs)
 
 

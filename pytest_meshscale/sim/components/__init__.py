@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...model import Profile
 from ..controllers import Controllers
-from ..controllers.objects import meta
+from ..controllers.objects import Obj, meta
 from ..faults import Faults
 from ..store import Store
 from .baseline import CNI_CONFIGMAP, install_baseline
@@ -16,18 +16,17 @@ from .kube_system import install_kube_system
 from .waypoints import WAYPOINT_CLASS, WaypointController
 
 __all__ = ["CILIUM_VERSION", "CNI_CONFIGMAP", "ISTIO_NS", "ISTIO_VERSION", "MESHES", "WAYPOINT_CLASS", "WG_KEY",
-           "install"]
+           "install", "keyless_node"]
 
 MESHES = ("istio-ambient", "cilium", "baseline")
 
 
-def _keyless_node(store: Store, profile: Profile, faults: Faults) -> str | None:
+def keyless_node(nodes: list[Obj], profile: Profile, faults: Faults) -> str | None:
     """The node wg-peer-missing strips of its WireGuard key: the last server node (deterministic)."""
     if not faults.wg_peer_missing:
         return None
     pool = profile.pool("server").name
-    names = [meta(n)["name"] for n in store.list("nodes")[0]
-             if (meta(n).get("labels") or {}).get("agentpool") == pool]
+    names = [meta(n)["name"] for n in nodes if (meta(n).get("labels") or {}).get("agentpool") == pool]
     return max(names) if names else None
 
 
@@ -43,7 +42,7 @@ def install(store: Store, controllers: Controllers, mesh: str, profile: Profile,
                            ("gateways.gateway.networking.k8s.io", "pods", "deployments.apps"))
     elif mesh == "cilium":
         install_cilium(store, profile)
-        nodes = CiliumNodeController(store, seed, _keyless_node(store, profile, faults))
+        nodes = CiliumNodeController(store, seed, keyless_node(store.list("nodes")[0], profile, faults))
         controllers.extend(nodes.name, nodes.route, nodes.reconcile, ("nodes",))
     else:
         install_baseline(store)

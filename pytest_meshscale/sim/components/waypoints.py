@@ -13,7 +13,7 @@ from ..store import ApiError, Store
 from .build import container, deployment, service
 from .istio import ISTIO_VERSION
 
-__all__ = ["WAYPOINT_CLASS", "WaypointController"]
+__all__ = ["WAYPOINT_CLASS", "WaypointController", "waypoint_children", "waypoint_status"]
 
 WAYPOINT_CLASS = "istio-waypoint"
 GATEWAYS = "gateways.gateway.networking.k8s.io"
@@ -29,7 +29,7 @@ def _labels(gw: Obj) -> dict[str, str]:
             "service.istio.io/canonical-name": name, "service.istio.io/canonical-revision": "latest"}
 
 
-def _children(gw: Obj) -> list[tuple[str, Obj]]:
+def waypoint_children(gw: Obj) -> list[tuple[str, Obj]]:
     m, labels = meta(gw), _labels(gw)
     name, ns, owner = m["name"], m["namespace"], [owner_ref(gw)]
     proxy = container("istio-proxy", f"docker.io/istio/proxyv2:{ISTIO_VERSION}", "100m", "128Mi",
@@ -74,36 +74,43 @@ class WaypointController:
         gw = self.store.try_get(GATEWAYS, ns, name)
         if gw is None or (gw.get("spec") or {}).get("gatewayClassName") != WAYPOINT_CLASS:
             return
-        for resource, obj in _children(gw):
+        for resource, obj in waypoint_children(gw):
             if self.store.try_get(resource, ns, name) is None:
                 self.store.create(resource, obj)
         pods = self.store.list("pods", ns, label_selector=f"{NAME_LABEL}={name}")[0]
         self._status(gw, any(is_ready(p) for p in pods))
 
     def _status(self, gw: Obj, ready: bool) -> None:
-        old, m = gw.get("status") or {}, meta(gw)
-        svc = self.store.try_get("services", m["namespace"], m["name"]) or {}
-        ip = (svc.get("spec") or {}).get("clusterIP")
-        # Gateway API conditions (metav1.Condition) need type, status, reason, message (it may be empty but
-        # must be there), lastTransitionTime and observedGeneration; the messages are istiod's.
-        host = f"{m['name']}.{m['namespace']}.svc.cluster.local:15008"
-        programmed = gateway_condition(
-            "Programmed", ready, "Programmed" if ready else "Pending",
-            f"Resource programmed, assigned to service(s) {host}" if ready else "waypoint pod is not ready yet")
-        wanted = [{**c, "observedGeneration": m.get("generation", 1)}
-                  for c in (gateway_condition("Accepted", True, "Accepted", "Resource accepted"), programmed)]
-        status: Obj = {"conditions": with_conditions(old.get("conditions"), wanted)}
-        if ready and ip:
-            status["addresses"] = [{"type": "IPAddress", "value": ip}]
-        before = {li.get("name"): li.get("conditions") for li in old.get("listeners") or []}
-        status["listeners"] = [
-            {"name": li.get("name", ""), "attachedRoutes": 0, "supportedKinds": [],
-             "conditions": with_conditions(before.get(li.get("name")), wanted)}
-            for li in (gw.get("spec") or {}).get("listeners") or []]
-        if old == status:
+        m = meta(gw)
+        status = waypoint_status(gw, ready, self.store.try_get("services", m["namespace"], m["name"]))
+        if status is None:
             return
         try:
             self.store.update(GATEWAYS, {**gw, "status": status}, subresource="status")
         except ApiError as exc:
             if exc.code != 409:  # a conflict comes with an event that routes here again
                 raise
+
+
+def waypoint_status(gw: Obj, ready: bool, svc: Obj | None) -> Obj | None:
+    """The status istiod writes on a waypoint Gateway: Accepted at once, Programmed once a waypoint pod is
+    Ready, with the Service's ClusterIP as its address. None when the stored status says that already."""
+    old, m = gw.get("status") or {}, meta(gw)
+    ip = ((svc or {}).get("spec") or {}).get("clusterIP")
+    # Gateway API conditions (metav1.Condition) need type, status, reason, message (it may be empty but
+    # must be there), lastTransitionTime and observedGeneration; the messages are istiod's.
+    host = f"{m['name']}.{m['namespace']}.svc.cluster.local:15008"
+    programmed = gateway_condition(
+        "Programmed", ready, "Programmed" if ready else "Pending",
+        f"Resource programmed, assigned to service(s) {host}" if ready else "waypoint pod is not ready yet")
+    wanted = [{**c, "observedGeneration": m.get("generation", 1)}
+              for c in (gateway_condition("Accepted", True, "Accepted", "Resource accepted"), programmed)]
+    status: Obj = {"conditions": with_conditions(old.get("conditions"), wanted)}
+    if ready and ip:
+        status["addresses"] = [{"type": "IPAddress", "value": ip}]
+    before = {li.get("name"): li.get("conditions") for li in old.get("listeners") or []}
+    status["listeners"] = [
+        {"name": li.get("name", ""), "attachedRoutes": 0, "supportedKinds": [],
+         "conditions": with_conditions(before.get(li.get("name")), wanted)}
+        for li in (gw.get("spec") or {}).get("listeners") or []]
+    return None if old == status else status

@@ -6,6 +6,7 @@ KWOK), the mesh's upstream CRDs (Established) and its components (populate.py). 
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -16,8 +17,10 @@ import yaml
 
 from ...data import data_path
 from ...model import Profile
+from ..components import keyless_node
+from ..faults import Faults
 from . import flags
-from .egress import Egress, kubelet_relay, write_egress_config
+from .egress import Egress, Handler, kubelet_relay, refuse, write_egress_config
 from .kubeapi import Api
 from .objects import crds, mesh_objects, node_manifests
 from .pki import Pki, make_pki, write_kubeconfig
@@ -46,11 +49,15 @@ def _kwok_logs(run_dir: Path) -> Path:
 
 class ControlPlane:
     def __init__(self, mesh: str, profile: Profile, binaries: dict[str, Path], run_dir: Path,
-                 crd_dir: Path | None = None, progress: Callable[[str], None] = print) -> None:
+                 crd_dir: Path | None = None, progress: Callable[[str], None] = print,
+                 faults: Faults | None = None) -> None:
         self.mesh, self.profile, self.binaries, self.run_dir = mesh, profile, binaries, run_dir
         self.crd_dir, self.progress = crd_dir, progress
+        self.faults = faults or Faults()
         self.supervisor = Supervisor(run_dir / "logs")
         self.egress: Egress | None = None
+        self.kwok_port = 0
+        self.pods: Handler = refuse  # CONNECTs to pod addresses: the agent's once it serves them (serve_pods)
         self.api: Api | None = None
         self.pki: Pki | None = None
         self.timings = Timings()
@@ -77,17 +84,30 @@ class ControlPlane:
                     if a["type"] == "InternalIP"}
         sock = self.run_dir / "egress.sock"
         write_egress_config(self.run_dir / "egress.yaml", sock)
-        self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok)).start()
+        self.kwok_port = ports.kwok
+        self.kubelet: Handler = kubelet_relay(kubelets, ports.kwok)  # to KWOK until the agent serves logs
+        self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok, self._pod, self._kubelet)).start()
         self._start_servers(pki, ports, timeout)
         self.timings.apiserver_ready_s = self._mark("apiserver /readyz")
         self._start_controllers(pki, ports)
-        fill = Populate(self.api, self.mesh, self.progress, self.supervisor.check_alive)  # type: ignore[arg-type]
+        fill = Populate(self.api, self.mesh, self.progress, self.supervisor.check_alive,  # type: ignore[arg-type]
+                        keyless_node(nodes, self.profile, self.faults))
         created = fill.run(nodes, crd_docs, mesh_objects(self.mesh, self.profile), timeout)
         self._mark("objects created")
         self._wait_controllers(ports, timeout)
         fill.wait_nodes_ready({n["metadata"]["name"] for n in created}, timeout)
         self.timings.nodes_ready_s = self._mark("nodes Ready")
         return self.timings
+
+    def _pod(self, target: str, conn: socket.socket) -> None:
+        self.pods(target, conn)
+
+    def _kubelet(self, target: str, conn: socket.socket) -> None:
+        self.kubelet(target, conn)
+
+    def serve_pods(self, pods: Handler, kubelets: Handler) -> None:
+        """From now on the data-plane agent answers the API server's connections to pods and to kubelets."""
+        self.pods, self.kubelet = pods, kubelets
 
     def _start_servers(self, pki: Pki, ports: flags.Ports, timeout: float) -> None:
         sup, b = self.supervisor, self.binaries

@@ -4,7 +4,9 @@ the simulated one.
 `build` prints the folder of the five binaries (building them from the pinned Go modules if needed).
 `up --mesh M --scale P --kubeconfig K` starts etcd, kube-apiserver, kube-controller-manager,
 kube-scheduler and KWOK (binaries from `--bin-dir DIR`, else `build()`), creates the nodes, CRDs and mesh
-components, writes K (never over an existing file without `--force`) and prints one line
+components, starts the data-plane agent (sim/agent: it watches the API server and serves the pods' traffic,
+SIMULATED; `--fault NAME` injects one of the faults it can act on), writes K (never over an existing file
+without `--force`) and prints one line
 `meshscale-control-plane ready: https://127.0.0.1:PORT mesh=M nodes=N kubeconfig=K`, then runs until
 SIGINT/SIGTERM. Started by ControlPlaneProcess it also gets `--parent-pid` (stop once that process is
 gone, SIGKILL included) and `--remove-on-exit DIR`. Progress and errors go to stderr, one line each.
@@ -24,6 +26,8 @@ from typing import NoReturn
 
 from ... import progress
 from ...model import ProfileError
+from ..agent import Agent, AgentError
+from ..faults import FAULT_NAMES, FaultError, Faults, parse_faults
 from ..lifetime import Stopped, kubeconfig_problem, remove, watch_parent
 from . import build as build_mod
 from . import pins
@@ -36,6 +40,13 @@ __all__ = ["READY_PREFIX", "main", "resolve_binaries"]
 
 READY_PREFIX = "meshscale-control-plane ready: "
 PREFIX = "meshscale control-plane"
+# Faults that act in front of the embedded API server or in its controllers: on a real one there is no such place yet.
+NOT_ON_KWOK = {
+    "api-errors": "it answers writes in the embedded API server, and kube-apiserver is real here",
+    "watch-drop": "it closes the embedded API server's watches, and kube-apiserver is real here",
+    "slow-ready": "pod readiness comes from KWOK's stages here, not from the sim's kubelet",
+}
+KWOK_FAULTS = tuple(n for n in FAULT_NAMES if n not in NOT_ON_KWOK)
 EXIT_GRACE_S = 20.0
 
 
@@ -61,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--force", action="store_true", help="overwrite the --kubeconfig file if it exists")
     up.add_argument("--bin-dir", type=Path, help="folder with the five binaries (default: build them)")
     up.add_argument("--crds", type=Path, help="folder of upstream CRD YAML (istio/, gateway-api/, cilium/)")
+    up.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]",
+                    help="a fault the data-plane agent injects (as --mesh-sim-fault): " + ", ".join(KWOK_FAULTS))
     up.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for readiness")
     up.add_argument("--parent-pid", type=int, metavar="PID", help="stop when process PID is gone")
     up.add_argument("--remove-on-exit", type=Path, metavar="DIR", help="a folder removed when this stops")
@@ -85,6 +98,20 @@ def _say(line: str) -> None:
     print(f"{PREFIX}: {line}", file=sys.stderr, flush=True)
 
 
+def kwok_faults(specs: list[str]) -> Faults:
+    """The faults for the agent; one line for a fault that cannot act on a real control plane (yet)."""
+    try:
+        faults = parse_faults(specs, env=False)
+    except FaultError as exc:
+        raise UsageError(f"{PREFIX}: --fault: {exc}") from None
+    for name in faults.names():
+        why = NOT_ON_KWOK.get(name.partition("=")[0])
+        if why:
+            raise UsageError(f"{PREFIX}: fault {name!r} cannot act on a real control plane yet: {why}; "
+                             f"accepted here: {', '.join(KWOK_FAULTS)}")
+    return faults
+
+
 def _up(args: argparse.Namespace) -> int:
     from ...data.profiles import load_profile
     from .pki import write_kubeconfig
@@ -92,6 +119,7 @@ def _up(args: argparse.Namespace) -> int:
     problem = kubeconfig_problem(args.kubeconfig, args.force)
     if problem:
         raise UsageError(f"{PREFIX}: {problem}")
+    faults = kwok_faults(args.fault)
     profile = load_profile(args.scale)
     stop, phase = threading.Event(), ["starting"]
 
@@ -106,11 +134,14 @@ def _up(args: argparse.Namespace) -> int:
         watch_parent(args.parent_pid, args.remove_on_exit, _say, EXIT_GRACE_S)
     # Inside --remove-on-exit's folder when given: whoever started us removes it even if we are SIGKILLed.
     run_dir = Path(tempfile.mkdtemp(prefix="meshscale-cp-", dir=args.remove_on_exit))
-    plane = None
+    plane, agent = None, None
     try:
         binaries = resolve_binaries(args.bin_dir, _say)
-        plane = ControlPlane(args.mesh, profile, binaries, run_dir, args.crds, _say)
+        plane = ControlPlane(args.mesh, profile, binaries, run_dir, args.crds, _say, faults)
         t = plane.start(args.timeout)
+        agent = Agent(plane.api, args.mesh, profile, faults, _say).start(args.timeout)  # type: ignore[arg-type]
+        plane.serve_pods(agent.connect, agent.kubelet(plane.pki.path("apiserver.crt"), plane.pki.path("apiserver.key"),  # type: ignore[union-attr]
+                                                      plane.kwok_port))
         write_kubeconfig(args.kubeconfig, plane.url, plane.pki, f"meshscale-kwok-{args.mesh}")  # type: ignore[arg-type]
         phase[0] = "running"
         _say(f"ready: apiserver /readyz after {t.apiserver_ready_s:.1f} s, {profile.node_count} nodes Ready after "
@@ -126,6 +157,8 @@ def _up(args: argparse.Namespace) -> int:
     finally:
         phase[0] = "stopping"
         try:
+            if agent is not None:
+                agent.stop()
             if plane is not None:
                 plane.stop()
         finally:
@@ -147,6 +180,6 @@ def main(argv: list[str]) -> int:
         text = str(exc)
         print(text if text.startswith(PREFIX) else f"{PREFIX}: {text}", file=sys.stderr)
         return 2
-    except (ComponentError, ApiError, TimeoutError, OSError) as exc:
+    except (ComponentError, ApiError, AgentError, TimeoutError, OSError) as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 1

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["Egress", "NO_AGENT", "kubelet_relay", "refuse", "write_egress_config"]
+__all__ = ["Egress", "Handler", "NO_AGENT", "kubelet_relay", "refuse", "write_egress_config"]
 
 NO_AGENT = b"meshscale: no data plane agent yet\n"
 _LOGGED = 20  # the first CONNECTs go to stderr (they prove the path); the rest are only counted
@@ -67,12 +67,15 @@ def _pump(a: socket.socket, b: socket.socket) -> None:
                 key.data.sendall(data)
 
 
-def kubelet_relay(kubelets: set[str], port: int, fallback: Handler = refuse) -> Handler:
-    """Relay CONNECTs to `kubelets` ("ip:port" of the nodes' kubelet endpoints) to 127.0.0.1:port (KWOK);
-    anything else goes to `fallback` (the pods: 503 until the agent serves them)."""
+def kubelet_relay(kubelets: set[str], port: int, fallback: Handler = refuse, kubelet: Handler | None = None) -> Handler:
+    """Relay CONNECTs to `kubelets` ("ip:port" of the nodes' kubelet endpoints) to 127.0.0.1:port (KWOK), or
+    hand them to `kubelet` when given (the agent, which serves the logs it simulates); anything else goes to
+    `fallback` (the pods: 503 until the agent serves them)."""
     def handle(target: str, conn: socket.socket) -> None:
         if target not in kubelets:
             return fallback(target, conn)
+        if kubelet is not None:
+            return kubelet(target, conn)
         try:
             upstream = socket.create_connection(("127.0.0.1", port), timeout=10)
         except OSError:

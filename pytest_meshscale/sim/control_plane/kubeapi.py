@@ -58,9 +58,10 @@ class Api:
                                                                   timeout=60)
         return conn
 
-    def request(self, method: str, path: str, body: Obj | None = None, ok: Iterable[int] = ()) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: Obj | None = None, ok: Iterable[int] = (),
+                content_type: str = "application/json") -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
         for attempt in range(2):  # a kept-alive connection the server closed: once more on a fresh one
             conn = self._conn()
             try:
@@ -75,6 +76,8 @@ class Api:
                     raise
         if resp.status >= 300 and resp.status not in ok:
             raise ApiError(resp.status, f"{method} {path}", raw)
+        if resp.status in ok and not raw.startswith(b"{"):
+            return resp.status, None  # an accepted error without a Status body (a 404 for a group not served)
         return resp.status, (json.loads(raw) if raw else None)
 
     def create(self, obj: Obj) -> Obj | None:
@@ -98,17 +101,29 @@ class Api:
                 progress(f"waiting for {what} ({now - start:.0f} s)")
             time.sleep(interval)
 
-    def watch_until(self, path: str, resource_version: str, done: Callable[[str, Obj], bool],
-                    timeout: float) -> None:
-        """Watch `path` from `resource_version` until `done(event_type, object)` is true."""
-        deadline = time.monotonic() + timeout
-        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=timeout + 10)
+    def open_watch(self, path: str, resource_version: str, timeout_s: int,
+                   bookmarks: bool = False) -> tuple[http.client.HTTPSConnection, http.client.HTTPResponse]:
+        """A watch of `path` from `resource_version`: the connection (close it to stop) and the response, whose
+        lines are the events. A non-200 answer raises ApiError."""
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=timeout_s + 10)
+        query = f"?watch=1&resourceVersion={resource_version}&timeoutSeconds={max(1, timeout_s)}"
+        query += "&allowWatchBookmarks=true" if bookmarks else ""
         try:
-            query = f"?watch=1&resourceVersion={resource_version}&timeoutSeconds={max(1, int(timeout))}"
             conn.request("GET", path + query, headers={"Accept": "application/json"})
             resp = conn.getresponse()
             if resp.status != 200:
                 raise ApiError(resp.status, f"watch {path}", resp.read())
+        except BaseException:
+            conn.close()
+            raise
+        return conn, resp
+
+    def watch_until(self, path: str, resource_version: str, done: Callable[[str, Obj], bool],
+                    timeout: float) -> None:
+        """Watch `path` from `resource_version` until `done(event_type, object)` is true."""
+        deadline = time.monotonic() + timeout
+        conn, resp = self.open_watch(path, resource_version, int(timeout))
+        try:
             while time.monotonic() < deadline:
                 line = resp.readline()
                 if not line:

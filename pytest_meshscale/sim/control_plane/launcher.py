@@ -31,7 +31,8 @@ class ControlPlaneProcess(ReadyChild):
     stop_timeout_s = STOP_TIMEOUT_S
 
     def __init__(self, mesh: str, scale: str = "smoke", bin_dir: str | Path | None = None,
-                 crds: str | Path | None = None, progress: Callable[[str], None] | None = None) -> None:
+                 crds: str | Path | None = None, progress: Callable[[str], None] | None = None,
+                 faults: tuple[str, ...] = ()) -> None:
         super().__init__("meshscale-kwok-")
         self.kubeconfig = self.tmp_dir / "kubeconfig"
         self.progress = progress
@@ -41,6 +42,7 @@ class ControlPlaneProcess(ReadyChild):
         self.argv += ["--bin-dir", str(bin_dir)] if bin_dir else []
         self.argv += ["--crds", str(crds)] if crds else []
         self._offset = 0
+        self.argv += [a for f in faults for a in ("--fault", f)]
 
     def start(self, timeout: float | None = None) -> tuple[Path, str]:
         timeout = START_TIMEOUT_S if timeout is None else timeout

@@ -92,12 +92,14 @@ def mesh_objects(mesh: str, profile: Profile) -> list[Obj]:
     return sorted(objects, key=lambda o: o["kind"] != "Namespace")  # stable: otherwise in install order
 
 
-def status_updates(mesh: str, created: list[Obj], nodes: list[Obj], seed: int = 0) -> tuple[list[Obj], list[Obj]]:
+def status_updates(mesh: str, created: list[Obj], nodes: list[Obj], seed: int = 0,
+                   keyless: str | None = None) -> tuple[list[Obj], list[Obj]]:
     """(objects to create once the nodes exist, statuses to PUT): what the mesh's own controllers would
     write at once on a real cluster: Cilium's CiliumNode per node (with its WireGuard key), the Accepted
-    status istiod gives its GatewayClasses (a status set on create is dropped by the API server)."""
+    status istiod gives its GatewayClasses (a status set on create is dropped by the API server). `keyless`:
+    the node whose agent registered no WireGuard key (the wg-peer-missing fault)."""
     if mesh == "cilium":
-        maker = cilium.CiliumNodeController(None, seed, None)  # type: ignore[arg-type]  # ciliumnode() is pure
+        maker = cilium.CiliumNodeController(None, seed, keyless)  # type: ignore[arg-type]  # ciliumnode() is pure
         return [maker.ciliumnode(node) for node in nodes], []
     statuses = [o for o in created if o.get("status") and o["kind"] == "GatewayClass"]
     return [], statuses

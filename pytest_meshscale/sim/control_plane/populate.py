@@ -26,8 +26,10 @@ def _condition(obj: Obj, kind: str) -> bool:
 
 
 class Populate:
-    def __init__(self, api: Api, mesh: str, progress: Callable[[str], None], check: Callable[[], None]) -> None:
+    def __init__(self, api: Api, mesh: str, progress: Callable[[str], None], check: Callable[[], None],
+                 keyless: str | None = None) -> None:
         self.api, self.mesh, self.progress, self.check = api, mesh, progress, check
+        self.keyless = keyless  # wg-peer-missing: this node's CiliumNode carries no WireGuard key
 
     def create_all(self, objects: list[Obj], workers: int = _WORKERS) -> list[Obj]:
         """Created objects as the API server returned them (with uid); ones that existed are skipped."""
@@ -47,7 +49,7 @@ class Populate:
         created = self.create_all(sorted(builtin, key=lambda o: _ORDER.get(o["kind"], 2)), workers=1)
         self.wait_established({d["metadata"]["name"] for d in crds}, timeout)
         created += self.create_all(custom, workers=1)
-        extra, statuses = status_updates(self.mesh, created, created_nodes)
+        extra, statuses = status_updates(self.mesh, created, created_nodes, keyless=self.keyless)
         self.create_all(extra)
         for obj in statuses:
             self.api.request("PUT", path_of(obj, name=True) + "/status", obj)

@@ -1,0 +1,116 @@
+"""The data-plane agent of a real control plane: it learns the cluster only through the Kubernetes API (list +
+watch into a Mirror) and serves what the pods would serve, each request decided by the sim's mesh models
+(sim/dataplane) against the policies actually stored in the API server. The images, data plane and
+performance model are the embedded sim's own (SimRuntime), reading the Mirror instead of the sim's Store.
+
+    agent = Agent(api, "cilium", profile, faults, log).start()   # lists, then watches; waits for the lists
+    egress.pods = agent.connect                                   # the API server's CONNECTs to pod IPs
+    agent.stop()
+
+Everything it serves is SIMULATED: there are no containers, only the models.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..faults import Faults
+from ..runtime import ProxyResult
+from .http_conn import serve_http
+from .informer import Client, Informer, wait_synced
+from .jobs import JobPods
+from .kubelet import KubeletLogs
+from .mirror import Mirror
+from .resources import WATCHED
+from .waypoints import WaypointWriter
+
+__all__ = ["Agent", "AgentError"]
+
+ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"  # nothing after it: the API server refuses that
+
+
+class AgentError(RuntimeError):
+    """The agent could not get its first picture of the cluster."""
+
+
+def _refuse(conn: socket.socket, why: str) -> None:
+    body = f"meshscale agent: {why}\n".encode()
+    conn.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                 + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+
+
+class Agent:
+    def __init__(self, client: Client, mesh: str, profile: Any, faults: Faults, log: Callable[[str], None],
+                 seed: int = 0) -> None:
+        from ..images import SimRuntime  # late: it pulls in the data plane and the perf model
+
+        self.client, self.mesh, self.log = client, mesh, log
+        self.mirror = Mirror()
+        # Built on the empty mirror, before any watch: its indexes then see every event from the first list on.
+        self.runtime = SimRuntime(self.mirror, mesh, profile, faults, seed)
+        self.jobs = JobPods(client, self.mirror, self.runtime, log)  # subscribed before the first list
+        self.informers: list[Informer] = []
+        self.waypoints: WaypointWriter | None = None
+
+    def _preferred_versions(self) -> dict[str, str]:
+        """group -> the version the API server prefers; groups it does not serve are absent."""
+        found = {"": "v1"}
+        for group in sorted({w.group for w in WATCHED if w.group}):
+            status, body = self.client.request("GET", f"/apis/{group}", ok=(404,))
+            if status == 200:
+                found[group] = str(body["preferredVersion"]["version"])
+        return found
+
+    def start(self, timeout: float = 60.0) -> Agent:
+        versions = self._preferred_versions()
+        if "gateway.networking.k8s.io" in versions and self.mesh == "istio-ambient":
+            self.waypoints = WaypointWriter(self.client, self.mirror, versions["gateway.networking.k8s.io"],
+                                            self.log).start()
+        for watched in WATCHED:
+            if watched.group in versions:
+                self.informers.append(Informer(self.client, self.mirror, watched, versions[watched.group],
+                                               self.log).start())
+        missing = wait_synced(self.informers, timeout)
+        if missing:
+            self.stop()
+            raise AgentError(f"agent: no first list of {', '.join(missing)} within {timeout:g} s")
+        counts = self.mirror.object_counts()
+        self.log(f"agent: watching {len(self.informers)} kinds ({counts.get('pods', 0)} pods, "
+                 f"{counts.get('nodes', 0)} nodes); serving pod traffic for {self.mesh} (SIMULATED data plane)")
+        return self
+
+    def stop(self) -> None:
+        for informer in self.informers:
+            informer.stop()
+        if self.waypoints is not None:
+            self.waypoints.stop()
+
+    def kubelet(self, cert: Path, key: Path, kwok_port: int) -> Callable[[str, socket.socket], None]:
+        """The handler of the API server's connections to the nodes' kubelet endpoint (logs), served over TLS
+        with `cert`/`key`; what the agent does not simulate goes on to KWOK on `kwok_port`."""
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(str(cert), str(key))
+        return KubeletLogs(self.runtime, self.mirror, tls, kwok_port).connect
+
+    # ---- the API server's connections to pods ----------------------------------------------------------
+    def connect(self, target: str, conn: socket.socket) -> None:
+        """A CONNECT to `ip:port`: 200 and the pod's HTTP served, or 503 when no pod has that IP."""
+        ip, _, port_text = target.rpartition(":")
+        if not port_text.isdigit():
+            return _refuse(conn, f"bad CONNECT target {target!r}")
+        port = int(port_text)
+        if self.runtime.dataplane.topo.pod_by_ip(ip) is None:
+            return _refuse(conn, f"no pod has IP {ip}")
+        conn.sendall(ESTABLISHED)
+        serve_http(conn, lambda method, path, query, body: self._answer(ip, port, method, path, query, body))
+        return None
+
+    def _answer(self, ip: str, port: int, method: str, path: str, query: str, body: bytes) -> ProxyResult:
+        pod = self.runtime.dataplane.topo.pod_by_ip(ip)  # again: the pod may have gone meanwhile
+        if pod is None:
+            return ProxyResult(503, f"meshscale agent: no pod has IP {ip}\n".encode())
+        return self.runtime.proxy(pod, port, method, path, query, body)

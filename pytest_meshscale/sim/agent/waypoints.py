@@ -1,0 +1,73 @@
+"""istiod's waypoint controller, played by the agent on a real API server (KWOK runs no istiod): a Gateway of
+class istio-waypoint gets its ServiceAccount, Service and Deployment, and the status istiod writes (Accepted,
+then Programmed once a waypoint pod is Ready). What to create and what status to write are the sim's own
+(components/waypoints.py); only the writes differ: POSTs and a PUT of the status subresource.
+
+It reacts to the Mirror's events (gateways and the waypoint pods), one reconcile at a time in its thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..components.waypoints import MANAGED, NAME_LABEL, WAYPOINT_CLASS, waypoint_children, waypoint_status
+from ..control_plane.kubeapi import ApiError
+from ..controllers.objects import is_ready
+from .informer import Client
+from .mirror import Mirror
+
+__all__ = ["WaypointWriter"]
+
+GATEWAYS = "gateways.gateway.networking.k8s.io"
+Obj = dict[str, Any]
+
+
+class WaypointWriter:
+    def __init__(self, client: Client, mirror: Mirror, version: str, log: Callable[[str], None]) -> None:
+        self.client, self.mirror, self.version, self.log = client, mirror, version, log
+        self._made: set[tuple[str, str]] = set()  # (Gateway uid, resource) created
+        self._keys: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="meshscale-agent-waypoints", daemon=True)
+        mirror.subscribe(self._route)
+
+    def start(self) -> WaypointWriter:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._keys.put(None)
+
+    def _route(self, event: str, resource: str, obj: Obj) -> None:
+        meta = obj.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        if resource == GATEWAYS and event != "DELETED":
+            self._keys.put((meta.get("namespace", ""), meta.get("name", "")))
+        elif resource == "pods" and MANAGED in labels and NAME_LABEL in labels:
+            self._keys.put((meta.get("namespace", ""), labels[NAME_LABEL]))
+
+    def _run(self) -> None:
+        while (key := self._keys.get()) is not None:
+            try:
+                self._reconcile(*key)
+            except (OSError, ApiError) as exc:  # the next event for this Gateway tries again
+                self.log(f"agent: waypoint {key[0]}/{key[1]}: {exc}")
+
+    def _reconcile(self, ns: str, name: str) -> None:
+        gw = self.mirror.try_get(GATEWAYS, ns, name)
+        if gw is None or (gw.get("spec") or {}).get("gatewayClassName") != WAYPOINT_CLASS:
+            return
+        uid = (gw.get("metadata") or {}).get("uid", "")
+        for resource, obj in waypoint_children(gw):
+            if (uid, resource) not in self._made:  # once per Gateway: a 409 (it exists) leaves it as it is
+                self.client.create(obj)
+                self._made.add((uid, resource))
+        pods = self.mirror.list("pods", ns, label_selector=f"{NAME_LABEL}={name}")[0]
+        status = waypoint_status(gw, any(is_ready(p) for p in pods), self.mirror.try_get("services", ns, name))
+        if status is None:
+            return
+        path = f"/apis/gateway.networking.k8s.io/{self.version}/namespaces/{ns}/gateways/{name}/status"
+        # resourceVersion in the body: a Gateway changed meanwhile is a 409, and its event brings us back
+        self.client.request("PUT", path, {**gw, "status": status}, ok=(409, 404))

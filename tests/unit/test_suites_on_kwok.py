@@ -1,0 +1,92 @@
+"""The policy suite on a real control plane (`--mesh-cluster=kwok`, the data plane played by the agent) must
+reach the very verdicts it reaches on the embedded sim, cell by cell and case by case, and must still FAIL
+when the mesh is broken (`--mesh-sim-fault l7-bypass`, handed to the agent through `up --fault`).
+
+Slow (a control plane per mesh), so only the policy suite, smoke profile. Skipped without the binaries.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conformance.conformance_kit import KwokUnavailable, _kwok_bin_dir
+from tests.unit.test_suites_under_faults import L7, PEERS, REPO, WIRE, _outcomes, _run
+
+MESHES = ("istio-ambient", "cilium", "baseline")
+
+
+@pytest.fixture(scope="module")
+def bin_dir() -> Path:
+    try:
+        return _kwok_bin_dir()
+    except KwokUnavailable as exc:
+        pytest.skip(f"no control plane binaries: {exc}")
+
+
+def _verdicts(results: Path) -> dict[str, dict[str, str]]:
+    """'mesh--case' -> cell -> verdict, from the matrices the run saved (scenario/policy_results.py)."""
+    return {p.stem: {cell: v[0] for cell, v in json.loads(p.read_text()).items()}
+            for p in sorted(results.glob("*/policy/*--*.json"))}
+
+
+def test_the_policy_verdicts_on_kwok_equal_the_sims_for_every_case(pytester: pytest.Pytester, bin_dir: Path):
+    found = {}
+    for backend in ("sim", "kwok"):
+        results = pytester.path / f"results-{backend}"
+        result = _run(pytester, str(REPO / "tests" / "policy"), "--mesh=all", "--scale=smoke",
+                      f"--mesh-cluster={backend}", f"--mesh-k8s-bin-dir={bin_dir}", f"--mesh-results-dir={results}",
+                      "--mesh-namespace-prefix=parity")  # cells name namespaces: the same in both runs
+        outcomes = _outcomes(result)
+        assert "FAILED" not in outcomes.values() and "ERROR" not in outcomes.values(), outcomes
+        found[backend] = (outcomes, _verdicts(results))
+    (sim_outcomes, sim), (kwok_outcomes, kwok) = found["sim"], found["kwok"]
+    assert kwok_outcomes == sim_outcomes
+    assert {k.split("--")[0] for k in sim} == set(MESHES) and len(sim) >= 9  # every mesh, several cases each
+    assert sorted(kwok) == sorted(sim)
+    differing = [f"{case} {cell}: sim={v} kwok={kwok[case].get(cell)}"
+                 for case, cells in sim.items() for cell, v in cells.items() if kwok[case].get(cell) != v]
+    assert differing == [] and all(kwok[case].keys() == sim[case].keys() for case in sim)
+
+
+@pytest.mark.parametrize("mesh_under_test", ["cilium", "istio-ambient"])
+def test_l7_bypass_fails_the_l7_matrix_on_kwok(pytester: pytest.Pytester, bin_dir: Path, mesh_under_test: str):
+    mesh = mesh_under_test
+    suite, must_fail = L7[0], L7[1].format(mesh=mesh)
+    args = [str(REPO / "tests" / suite), f"--mesh={mesh}", "--mesh-cluster=kwok", f"--mesh-k8s-bin-dir={bin_dir}"]
+    healthy = _outcomes(_run(pytester, *args))
+    broken = _outcomes(_run(pytester, *args, "--mesh-sim-fault=l7-bypass"))
+    assert healthy.get(must_fail) == "PASSED", f"without the fault {must_fail} must pass: {healthy}"
+    assert broken.get(must_fail) == "FAILED", f"with l7-bypass, {must_fail} must fail on kwok: {broken}"
+
+
+def test_a_fault_the_agent_cannot_inject_stops_a_kwok_run_in_one_line(pytester: pytest.Pytester, bin_dir: Path):
+    result = _run(pytester, str(REPO / "tests" / "policy"), "--mesh=cilium", "--mesh-cluster=kwok",
+                  f"--mesh-k8s-bin-dir={bin_dir}", "--mesh-sim-fault=watch-drop=1")
+    text = result.stdout.str() + result.stderr.str()
+    assert result.ret != 0 and "fault 'watch-drop=1' cannot act on a real control plane yet" in text
+    assert "Traceback" not in text
+
+
+def test_the_encryption_suite_on_kwok_ends_as_on_the_sim(pytester: pytest.Pytester, bin_dir: Path):
+    """Capture and TLS-probe Jobs end when the agent says (their logs served as the node's kubelet would), and
+    object state (CiliumNode keys) is the same: every test ends as on the sim, none fails."""
+    found = {}
+    for backend in ("sim", "kwok"):
+        found[backend] = _outcomes(_run(pytester, str(REPO / "tests" / "encryption"), "--mesh=all", "--scale=smoke",
+                                        f"--mesh-cluster={backend}", f"--mesh-k8s-bin-dir={bin_dir}"))
+    assert "FAILED" not in found["sim"].values() and "ERROR" not in found["sim"].values(), found["sim"]
+    assert found["kwok"] == found["sim"] and list(found["sim"].values()).count("PASSED") >= 8
+
+
+@pytest.mark.parametrize(("mesh_under_test", "fault", "check"), [
+    ("cilium", "plaintext", WIRE), ("istio-ambient", "plaintext", WIRE), ("cilium", "wg-peer-missing", PEERS)])
+def test_encryption_faults_fail_the_suite_on_kwok(pytester: pytest.Pytester, bin_dir: Path, mesh_under_test: str,
+                                                  fault: str, check: tuple[str, str]):
+    """The same check passes on kwok without the fault (test above); with it, it must fail."""
+    must_fail = check[1].format(mesh=mesh_under_test)
+    broken = _outcomes(_run(pytester, str(REPO / "tests" / check[0]), f"--mesh={mesh_under_test}",
+                            "--mesh-cluster=kwok", f"--mesh-k8s-bin-dir={bin_dir}", f"--mesh-sim-fault={fault}"))
+    assert broken.get(must_fail) == "FAILED", f"with {fault}, {must_fail} must fail on kwok: {broken}"
