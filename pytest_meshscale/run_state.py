@@ -48,12 +48,13 @@ class RunState:
     @contextmanager
     def open_cluster(self, mesh: str) -> Iterator[Cluster]:
         target = ClusterTarget(**self.handed[mesh]) if mesh in self.handed else None
-        with open_cluster(self.settings, mesh, self.run_id, target=target) as cluster:
-            self.opened[mesh] = (cluster.kind, getattr(cluster, "kubeconfig", ""))
-            try:
+        # Forgotten only after open_cluster's exit: its teardown is when a second signal may leave objects.
+        try:
+            with open_cluster(self.settings, mesh, self.run_id, target=target) as cluster:
+                self.opened[mesh] = (cluster.kind, getattr(cluster, "kubeconfig", ""))
                 yield cluster
-            finally:
-                self.opened.pop(mesh, None)
+        finally:
+            self.opened.pop(mesh, None)
 
     def left_behind(self) -> str:
         """What an abandoned teardown may leave, and how to remove it (the second-signal message)."""
