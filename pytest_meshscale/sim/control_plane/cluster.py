@@ -127,7 +127,7 @@ class ControlPlane:
         sup.start("kube-controller-manager", flags.controller_manager(
             b["kube-controller-manager"], pki, ports, kubeconfig, self.run_dir / "kcm-certs"))
         sup.start("kube-scheduler", flags.scheduler(b["kube-scheduler"], ports, kubeconfig))
-        configs = [data_path("kwok", "stages.yaml"), _kwok_logs(self.run_dir)]
+        configs = [data_path("kwok", "kwok.yaml"), data_path("kwok", "stages.yaml"), _kwok_logs(self.run_dir)]
         sup.start("kwok", flags.kwok(b["kwok"], ports, kubeconfig, configs))
 
     def _wait_controllers(self, ports: flags.Ports, timeout: float) -> None:

@@ -11,6 +11,9 @@ Why the less obvious flags are there:
 - `--enable-aggregator-routing=true`: aggregated APIs are dialled at their endpoints (no kube-proxy).
 - `--kube-api-qps/burst` on the controllers: their defaults (20/30) would pace 50,000 pod creations to
   tens of minutes; the API server's priority and fairness still protects it.
+- `--node-monitor-grace-period=2m` (default 50 s): on a saturated 2-core host KWOK's Lease renewals can be
+  late by more than 50 s while the fleet is created; a node marked NotReady takes its pods' readiness with
+  it and the fleet never becomes Available. No run stops a node on purpose, so nothing relies on 50 s.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ def controller_manager(binary: Path, pki: Pki, ports: Ports, kubeconfig: Path, c
             f"--service-account-private-key-file={p('sa.key')}", f"--root-ca-file={p('ca.crt')}",
             f"--cluster-signing-cert-file={p('ca.crt')}", f"--cluster-signing-key-file={p('ca.key')}",
             "--use-service-account-credentials=true", f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--node-monitor-grace-period=2m",
             f"--cert-dir={cert_dir}"]
 
 
