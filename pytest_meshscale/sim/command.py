@@ -19,11 +19,10 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
 
 from ..model import Profile, ProfileError
 from .faults import FaultError, parse_faults
-from .lifetime import Stopped, kubeconfig_problem, remove, watch_parent
+from .lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, remove, watch_parent
 from .runtime import PodRuntime
 from .server.auth import Authorizer, TokenFileError, load_token_file
 from .store import Store
@@ -36,17 +35,8 @@ READY_PREFIX = "meshscale-sim ready: "
 EXIT_GRACE_S = 10.0  # after its parent is gone, the sim stops cleanly within this or exits hard
 
 
-class UsageError(Exception):
-    """Bad command line: one line to stderr, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"meshscale sim: {message}")
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="meshscale sim", description="Run the simulated Kubernetes cluster (loopback only).")
+    p = OneLineParser(prog="meshscale sim", description="Run the simulated Kubernetes cluster (loopback only).")
     sub = p.add_subparsers(dest="action", required=True, metavar="up")
     up = sub.add_parser("up", help="start the simulated cluster and run until SIGINT/SIGTERM")
     up.error = p.error  # type: ignore[method-assign]

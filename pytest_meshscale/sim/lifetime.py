@@ -8,6 +8,7 @@ used for this process, as it fires when the parent *thread* that started it exit
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
@@ -15,10 +16,22 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
-__all__ = ["Stopped", "kubeconfig_problem", "remove", "watch_parent"]
+__all__ = ["OneLineParser", "Stopped", "UsageError", "kubeconfig_problem", "remove", "watch_parent"]
 
 PARENT_POLL_S = 0.2
+
+
+class UsageError(Exception):
+    """Bad command line or environment: one line to stderr, exit 2 (never argparse's usage dump)."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An up command's parser: a bad argument is a UsageError naming the command (its `prog`)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
 
 
 class Stopped(BaseException):

@@ -22,13 +22,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
 
 from ... import progress
 from ...model import ProfileError
 from ..agent import Agent, AgentError
 from ..faults import FAULT_NAMES, FaultError, Faults, parse_faults
-from ..lifetime import Stopped, kubeconfig_problem, remove, watch_parent
+from ..lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, remove, watch_parent
 from . import build as build_mod
 from . import pins
 from .cluster import ControlPlane
@@ -50,17 +49,8 @@ KWOK_FAULTS = tuple(n for n in FAULT_NAMES if n not in NOT_ON_KWOK)
 EXIT_GRACE_S = 20.0
 
 
-class UsageError(Exception):
-    """Bad command line or environment: one line to stderr, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{PREFIX}: {message}")
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="meshscale control-plane", description="A real Kubernetes control plane with KWOK nodes.")
+    p = OneLineParser(prog="meshscale control-plane", description="A real Kubernetes control plane with KWOK nodes.")
     sub = p.add_subparsers(dest="action", required=True, metavar="build|up")
     b = sub.add_parser("build", help="build (or find) the binaries and print their folder")
     b.error = p.error  # type: ignore[method-assign]
