@@ -71,15 +71,20 @@ def test_a_fault_the_agent_cannot_inject_stops_a_kwok_run_in_one_line(pytester: 
     assert "Traceback" not in text
 
 
+def _ends_as_on_the_sim(pytester: pytest.Pytester, bin_dir: Path, suite: str, passed: int) -> None:
+    """`suite` (every mesh, smoke) on the sim then on kwok: no test fails on the sim, each ends alike on both."""
+    found = {}
+    for backend in ("sim", "kwok"):
+        found[backend] = _outcomes(_run(pytester, str(REPO / "tests" / suite), "--mesh=all", "--scale=smoke",
+                                        f"--mesh-cluster={backend}", f"--mesh-k8s-bin-dir={bin_dir}"))
+    assert "FAILED" not in found["sim"].values() and "ERROR" not in found["sim"].values(), found["sim"]
+    assert found["kwok"] == found["sim"] and list(found["sim"].values()).count("PASSED") >= passed
+
+
 def test_the_encryption_suite_on_kwok_ends_as_on_the_sim(pytester: pytest.Pytester, bin_dir: Path):
     """Capture and TLS-probe Jobs end when the agent says (their logs served as the node's kubelet would), and
     object state (CiliumNode keys) is the same: every test ends as on the sim, none fails."""
-    found = {}
-    for backend in ("sim", "kwok"):
-        found[backend] = _outcomes(_run(pytester, str(REPO / "tests" / "encryption"), "--mesh=all", "--scale=smoke",
-                                        f"--mesh-cluster={backend}", f"--mesh-k8s-bin-dir={bin_dir}"))
-    assert "FAILED" not in found["sim"].values() and "ERROR" not in found["sim"].values(), found["sim"]
-    assert found["kwok"] == found["sim"] and list(found["sim"].values()).count("PASSED") >= 8
+    _ends_as_on_the_sim(pytester, bin_dir, "encryption", passed=8)
 
 
 @pytest.mark.parametrize(("mesh_under_test", "fault", "check"), [
@@ -98,9 +103,4 @@ def test_the_scale_suite_on_kwok_ends_as_on_the_sim(pytester: pytest.Pytester, b
     kube-apiserver: every scale test ends as on the sim (the baseline's idle cost skips on both). No fault the agent
     takes turns the scale suite red on the sim (l7-bypass, plaintext and wg-peer-missing only make a mesh cheaper
     against the profile's upper bounds), so there is no red case to mirror here."""
-    found = {}
-    for backend in ("sim", "kwok"):
-        found[backend] = _outcomes(_run(pytester, str(REPO / "tests" / "scale"), "--mesh=all", "--scale=smoke",
-                                        f"--mesh-cluster={backend}", f"--mesh-k8s-bin-dir={bin_dir}"))
-    assert "FAILED" not in found["sim"].values() and "ERROR" not in found["sim"].values(), found["sim"]
-    assert found["kwok"] == found["sim"] and list(found["sim"].values()).count("PASSED") >= 14
+    _ends_as_on_the_sim(pytester, bin_dir, "scale", passed=14)
