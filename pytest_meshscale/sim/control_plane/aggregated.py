@@ -86,6 +86,6 @@ def register(api: Api, ca_pem: bytes, progress: Callable[[str], None], timeout: 
         except TimeoutError:
             raise TimeoutError(f"APIService {APISERVICE} not Available after {timeout:g} s: {seen[0]}") from None
     took = time.monotonic() - start
-    progress(f"metrics.k8s.io: APIService {APISERVICE} Available after {took:.1f} s (served by the data-plane "
+    progress(f"metrics.k8s.io: APIService {APISERVICE} Available after {took:.2f} s (served by the data-plane "
              "agent, SIMULATED usage)")
     return took
