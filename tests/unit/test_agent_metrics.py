@@ -156,3 +156,50 @@ def test_the_apiservice_names_the_service_whose_endpoint_the_agent_answers(pki):
     assert endpoints["endpoints"][0]["addresses"] == ["10.127.0.10"] and endpoints["ports"][0]["port"] == 4443
     assert all(o["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "meshscale-control-plane"
                for o in (service, endpoints, apiservice))
+
+
+class _FakeApi:
+    """kubeapi.Api's calls register() makes: the APIService's status comes in `events` (a watch), or never."""
+
+    def __init__(self, events: list[dict]) -> None:
+        self.created: list[str] = []
+        self.events = events
+
+    def create(self, obj: dict) -> dict:
+        self.created.append(obj["kind"])
+        return obj
+
+    def get(self, path: str) -> dict:
+        return {"metadata": {"name": aggregated.APISERVICE, "resourceVersion": "5"}, "status": {}}
+
+    def watch_until(self, path: str, rv: str, done, timeout: float) -> None:
+        assert (path, rv) == ("/apis/apiregistration.k8s.io/v1/apiservices", "5")
+        for obj in self.events:
+            if done("MODIFIED", obj):
+                return
+        raise TimeoutError("watch: not done")
+
+
+def _apiservice(name: str, status: str, reason: str, message: str = "") -> dict:
+    return {"metadata": {"name": name}, "status": {"conditions": [
+        {"type": "Available", "status": status, "reason": reason, "message": message}]}}
+
+
+def test_register_creates_the_three_objects_and_waits_for_available_by_watch():
+    lines: list[str] = []
+    api = _FakeApi([_apiservice("v1beta1.other.io", "True", "Passed"),
+                    _apiservice(aggregated.APISERVICE, "False", "FailedDiscoveryCheck", "no agent yet"),
+                    _apiservice(aggregated.APISERVICE, "True", "Passed")])
+    aggregated.register(api, b"pem", lines.append, 5)  # type: ignore[arg-type]
+    assert api.created == ["Service", "EndpointSlice", "APIService"]
+    assert "Available after" in lines[-1] and "SIMULATED" in lines[-1]
+
+
+def test_an_apiservice_never_available_is_one_line_with_the_api_servers_reason():
+    api = _FakeApi([_apiservice(aggregated.APISERVICE, "False", "FailedDiscoveryCheck",
+                                "failing or missing response from https://10.127.0.10:4443/apis/metrics.k8s.io/v1beta1")])
+    with pytest.raises(TimeoutError) as caught:
+        aggregated.register(api, b"pem", lambda _line: None, 5)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(
+        "APIService v1beta1.metrics.k8s.io not Available after 5 s: FailedDiscoveryCheck: failing or missing")
+    assert "\n" not in str(caught.value)
