@@ -31,6 +31,14 @@ WINDOW = "15s"  # metrics-server's default --metric-resolution
 # plural, kind, namespaced: what metrics-server's APIResourceList names (verbs get and list)
 RESOURCES = (("nodes", "NodeMetrics", False), ("pods", "PodMetrics", True))
 
+# What kube-apiserver's OpenAPI aggregation downloads from an aggregated server: valid, empty documents (a 404 makes
+# it log an error and requeue; no schema is published for the metrics kinds)
+OPENAPI: dict[str, Obj] = {
+    "v2": {"swagger": "2.0", "info": {"title": "meshscale metrics.k8s.io (SIMULATED)", "version": VERSION},
+           "paths": {}, "definitions": {}},
+    "v3": {"paths": {}},
+}
+
 
 class Readable(Protocol):
     """The read side of the embedded Store and of the agent's Mirror."""
@@ -131,8 +139,11 @@ class ResourceMetrics:
 
     # ---- one GET by path, as an aggregated API server answers it ---------------------------------------------
     def get(self, path: str, query: dict[str, str]) -> Obj:
-        """The document at `path` (/apis, /apis/metrics.k8s.io[/v1beta1[/...]]); ApiError 404 for any other."""
+        """The document at `path` (/apis, /apis/metrics.k8s.io[/v1beta1[/...]], /openapi/v2|v3); ApiError 404 for
+        any other."""
         parts = [p for p in path.split("/") if p]
+        if parts in (["openapi", "v2"], ["openapi", "v3"]):
+            return OPENAPI[parts[1]]
         labels, fields = query.get("labelSelector"), query.get("fieldSelector")
         prefix = ["apis", GROUP, VERSION]
         if parts in (["apis"], prefix[:2], prefix):

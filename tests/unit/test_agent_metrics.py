@@ -58,6 +58,8 @@ def test_discovery_names_both_resources_as_metrics_server_does(metrics: Resource
     group = metrics.get("/apis/metrics.k8s.io", {})
     assert group["kind"] == "APIGroup" and group["preferredVersion"]["version"] == "v1beta1"
     assert [g["name"] for g in metrics.get("/apis", {})["groups"]] == ["metrics.k8s.io"]
+    # what kube-apiserver's OpenAPI aggregation downloads: valid and empty (a 404 is an error it requeues)
+    assert metrics.get("/openapi/v2", {})["swagger"] == "2.0" and metrics.get("/openapi/v3", {}) == {"paths": {}}
 
 
 def test_pod_metrics_have_metrics_servers_shape_and_say_simulated(metrics: ResourceMetrics):
