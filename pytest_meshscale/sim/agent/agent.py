@@ -29,6 +29,7 @@ from .metrics import MetricsEndpoint, serving_context
 from .mirror import Mirror
 from .resources import WATCHED
 from .waypoints import WaypointWriter
+from .writes import ApiWrites
 
 __all__ = ["Agent", "AgentError"]
 
@@ -52,6 +53,7 @@ class Agent:
 
         self.client, self.mesh, self.log = client, mesh, log
         self.mirror = Mirror()
+        self.mirror.writes = ApiWrites(lambda: client.get_text("/metrics")).counts  # churn, for the perf model
         # Built on the empty mirror, before any watch: its indexes then see every event from the first list on.
         self.runtime = SimRuntime(self.mirror, mesh, profile, faults, seed)
         self.jobs = JobPods(client, self.mirror, self.runtime, log)  # subscribed before the first list
