@@ -205,3 +205,15 @@ def test_an_apiservice_never_available_is_one_line_with_the_api_servers_reason()
     assert str(caught.value).startswith(
         "APIService v1beta1.metrics.k8s.io not Available after 5 s: FailedDiscoveryCheck: failing or missing")
     assert "\n" not in str(caught.value)
+
+
+def test_a_failing_usage_model_is_one_internal_error_status_not_a_dropped_connection(metrics: ResourceMetrics, pki):
+    def broken(pod: dict) -> list[ContainerUsage]:
+        raise KeyError("perf parameter")
+
+    endpoint = MetricsEndpoint(ResourceMetrics(metrics.store, broken), serving_context(
+        pki.path("metrics-agent.crt"), pki.path("metrics-agent.key"), pki.path("front-proxy-ca.crt")))
+    reply = endpoint.answer("GET", "/apis/metrics.k8s.io/v1beta1/pods", "", b"")
+    body = json.loads(reply.body)
+    assert reply.status == 500 and body["reason"] == "InternalError" and "perf parameter" in body["message"]
+    assert endpoint.answer("POST", "/apis/metrics.k8s.io/v1beta1/pods", "", b"{}").status == 405

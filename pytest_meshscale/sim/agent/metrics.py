@@ -78,4 +78,6 @@ class MetricsEndpoint:
             doc = self.metrics.get(path, dict(parse_qsl(query)))
         except ApiError as exc:
             return _status(exc)
+        except Exception as exc:  # a bug here must still answer with a Status, as the embedded API server does
+            return _status(ApiError(500, "InternalError", f"meshscale agent: metrics.k8s.io: {exc!r}"))
         return ProxyResult(200, json.dumps(doc).encode(), dict(_JSON))
