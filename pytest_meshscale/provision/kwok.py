@@ -1,7 +1,8 @@
 """`--mesh-cluster=kwok`: a real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)
 with KWOK's fake nodes, one per mesh, started as a child process of the run (`meshscale control-plane up`)
 and stopped with it. The mesh's CRDs are the real upstream ones and its components are pre-created, so no
-mesh install runs; the data plane behind the pods is the agent's (sim/agent, SIMULATED), which `up` starts.
+mesh install runs; the data plane behind the pods is the agent's (sim/agent, SIMULATED), which `up` starts and
+registers as the metrics.k8s.io APIService (the scale suite reads mesh CPU and memory there).
 
 Binaries: `--mesh-k8s-bin-dir DIR`, else built once from the pinned Go modules (needs Go); resolved here,
 before the child starts, so a missing binary or Go is one line at once, and the build's progress shows.
@@ -18,11 +19,7 @@ from ..cluster.base import ClusterError
 from .settings import Settings
 from .target import ClusterTarget
 
-__all__ = ["NO_METRICS", "kwok_provider"]
-
-# What the data-plane agent does not serve on this backend yet, each the reason a suite skips there with.
-NO_METRICS = ("--mesh-cluster=kwok: the scale suite reads mesh CPU and memory from metrics.k8s.io, which nothing "
-              "serves on kwok yet (no metrics-server, and the agent is no APIService)")
+__all__ = ["kwok_provider"]
 
 
 def _scale(settings: Settings) -> str:

@@ -8,15 +8,7 @@ from collections.abc import Iterator
 import pytest
 from filelock import FileLock
 
-from pytest_meshscale.provision.kwok import NO_METRICS
 from pytest_meshscale.scenario.scale_run import apply_scale_policy
-
-
-@pytest.fixture(autouse=True)
-def _not_on_kwok_yet(request: pytest.FixtureRequest) -> None:
-    if "cluster" in request.fixturenames and request.getfixturevalue("cluster").kind == "kwok":
-        request.getfixturevalue("mesh")  # detection still runs (and is recorded) first
-        pytest.skip(NO_METRICS)
 
 
 @pytest.fixture

@@ -82,3 +82,44 @@ def test_a_job_pod_ends_with_its_images_exit_code():
     (status,) = failed["containerStatuses"]
     assert status["state"]["terminated"]["exitCode"] == 1 and status["state"]["terminated"]["reason"] == "Error"
     assert {c["type"]: c["status"] for c in ok["conditions"]} == {"ContainersReady": "False", "Ready": "False"}
+
+
+METRICS_TEXT = """# HELP apiserver_request_total [STABLE] Counter of apiserver requests
+# TYPE apiserver_request_total counter
+apiserver_request_total{code="201",dry_run="",group="",resource="pods",subresource="",verb="POST"} 12
+apiserver_request_total{code="200",dry_run="",group="apps",resource="deployments",subresource="scale",verb="PATCH"} 5
+apiserver_request_total{code="200",dry_run="",group="",resource="pods",subresource="status",verb="APPLY"} 2
+apiserver_request_total{code="200",dry_run="",group="",resource="namespaces",subresource="",verb="DELETE"} 1
+apiserver_request_total{code="409",dry_run="",group="",resource="pods",subresource="",verb="POST"} 7
+apiserver_request_total{code="200",dry_run="",resource="leases",subresource="",verb="PUT"} 900
+apiserver_request_total{code="201",dry_run="",group="",resource="serviceaccounts",subresource="token",verb="POST"} 30
+apiserver_request_total{code="201",dry_run="All",group="",resource="pods",subresource="",verb="POST"} 3
+apiserver_request_total{code="200",dry_run="",group="",resource="pods",subresource="",verb="LIST"} 40
+apiserver_request_duration_seconds_count{verb="POST"} 99
+"""
+
+
+def test_api_writes_are_the_api_servers_successful_churn_writes_read_at_most_every_few_seconds():
+    from pytest_meshscale.sim.agent.writes import TTL_S, ApiWrites, parse_writes
+
+    assert parse_writes(METRICS_TEXT) == {"create": 12, "update": 7, "delete": 1}  # no leases, tokens, 409s, dry runs
+    now, fetched = [0.0], []
+
+    def fetch() -> str:
+        fetched.append(now[0])
+        if len(fetched) == 3:
+            raise OSError("connection refused")  # the API server stopping: the last totals stay
+        return METRICS_TEXT.replace("} 12", f"}} {12 + len(fetched)}")
+
+    writes = ApiWrites(fetch, clock=lambda: now[0])
+    assert writes.counts()["create"] == 13
+    now[0] = TTL_S / 2
+    assert writes.counts()["create"] == 13 and len(fetched) == 1
+    now[0] = TTL_S
+    assert writes.counts()["create"] == 14
+    now[0] = 2 * TTL_S
+    assert writes.counts()["create"] == 14 and len(fetched) == 3
+    mirror = Mirror()
+    assert mirror.write_counts == {}
+    mirror.writes = writes.counts
+    assert sum(mirror.write_counts.values()) == 14 + 7 + 1

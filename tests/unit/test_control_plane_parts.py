@@ -80,6 +80,20 @@ def test_egress_answers_a_pod_connect_with_503_and_logs_the_target(tmp_path):
     assert lines == ["egress: CONNECT 10.128.0.5:8080"]
 
 
+def test_egress_logs_a_routine_target_once_and_keeps_its_lines_for_the_rest(tmp_path):
+    """The aggregator dials the metrics endpoint many times a minute: one line for it, the pods' CONNECTs still show."""
+    lines: list[str] = []
+    listener = egress.Egress(tmp_path / "e.sock", lines.append, routine={"10.127.0.10:4443": "metrics"}).start()
+    try:
+        for target in ["10.127.0.10:4443"] * 25 + ["10.128.0.5:8080"]:
+            s, _ = _connect(tmp_path / "e.sock", target)
+            s.close()
+    finally:
+        listener.close()
+    assert lines == ["egress: CONNECT 10.127.0.10:4443 (metrics; its further CONNECTs are not logged)",
+                     "egress: CONNECT 10.128.0.5:8080"]
+
+
 def test_egress_relays_a_kubelet_connect_to_kwok(tmp_path):
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]

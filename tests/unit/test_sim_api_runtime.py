@@ -85,3 +85,18 @@ def test_pod_metrics_shape(api: tuple[Api, RecordingRuntime]) -> None:
     [item] = body["items"]
     assert item["containers"] == [{"name": "web", "usage": {"cpu": "250000000n", "memory": "65536Ki"}}]
     assert item["metadata"]["annotations"]["meshscale.io/simulated"] == "true"
+
+
+def test_node_metrics_and_discovery_as_on_kwok(api: tuple[Api, RecordingRuntime]) -> None:
+    """The embedded sim serves metrics.k8s.io from the same code as the agent (sim/metrics_api.py)."""
+    server, _ = api
+    server.store.create("nodes", {"metadata": {"name": "n1", "labels": {"pool": "a"}}})
+    pod = server.store.get("pods", "ns", "p")
+    server.store.update("pods", {**pod, "spec": {**pod["spec"], "nodeName": "n1"}})
+    listing = json.loads(_call(server, "GET", "/apis/metrics.k8s.io/v1beta1").body)
+    assert [r["kind"] for r in listing["resources"]] == ["NodeMetrics", "PodMetrics"]
+    node = json.loads(_call(server, "GET", "/apis/metrics.k8s.io/v1beta1/nodes/n1").body)
+    assert node["kind"] == "NodeMetrics" and node["usage"] == {"cpu": "250000000n", "memory": "65536Ki"}
+    nodes = json.loads(_call(server, "GET", "/apis/metrics.k8s.io/v1beta1/nodes", "labelSelector=pool=b").body)
+    assert nodes["kind"] == "NodeMetricsList" and nodes["items"] == []
+    assert _call(server, "DELETE", "/apis/metrics.k8s.io/v1beta1/nodes/n1").status == 405

@@ -19,14 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from ..faults import Faults
+from ..metrics_api import ResourceMetrics
 from ..runtime import ProxyResult
 from .http_conn import serve_http
 from .informer import Client, Informer, wait_synced
 from .jobs import JobPods
 from .kubelet import KubeletLogs
+from .metrics import MetricsEndpoint, serving_context
 from .mirror import Mirror
 from .resources import WATCHED
 from .waypoints import WaypointWriter
+from .writes import ApiWrites
 
 __all__ = ["Agent", "AgentError"]
 
@@ -50,11 +53,13 @@ class Agent:
 
         self.client, self.mesh, self.log = client, mesh, log
         self.mirror = Mirror()
+        self.mirror.writes = ApiWrites(lambda: client.get_text("/metrics")).counts  # churn, for the perf model
         # Built on the empty mirror, before any watch: its indexes then see every event from the first list on.
         self.runtime = SimRuntime(self.mirror, mesh, profile, faults, seed)
         self.jobs = JobPods(client, self.mirror, self.runtime, log)  # subscribed before the first list
         self.informers: list[Informer] = []
         self.waypoints: WaypointWriter | None = None
+        self.metrics: tuple[str, MetricsEndpoint] | None = None  # (the endpoint's ip:port, its server)
 
     def _preferred_versions(self) -> dict[str, str]:
         """group -> the version the API server prefers; groups it does not serve are absent."""
@@ -96,9 +101,18 @@ class Agent:
         tls.load_cert_chain(str(cert), str(key))
         return KubeletLogs(self.runtime, self.mirror, tls, kwok_port).connect
 
+    def serve_metrics(self, target: str, cert: Path, key: Path, client_ca: Path) -> None:
+        """Answer the API server's CONNECTs to `target` (the metrics APIService's endpoint) as metrics.k8s.io,
+        over TLS with `cert`/`key`, for clients whose certificate `client_ca` signed (its front proxy)."""
+        metrics = ResourceMetrics(self.mirror, self.runtime.pod_usage)
+        self.metrics = (target, MetricsEndpoint(metrics, serving_context(cert, key, client_ca)))
+
     # ---- the API server's connections to pods ----------------------------------------------------------
     def connect(self, target: str, conn: socket.socket) -> None:
-        """A CONNECT to `ip:port`: 200 and the pod's HTTP served, or 503 when no pod has that IP."""
+        """A CONNECT to `ip:port`: 200 and the pod's HTTP served, or 503 when no pod has that IP. The metrics
+        APIService's endpoint is served as metrics.k8s.io (serve_metrics)."""
+        if self.metrics is not None and target == self.metrics[0]:
+            return self.metrics[1].connect(target, conn)
         ip, _, port_text = target.rpartition(":")
         if not port_text.isdigit():
             return _refuse(conn, f"bad CONNECT target {target!r}")

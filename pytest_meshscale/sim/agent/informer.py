@@ -31,6 +31,8 @@ class Client(Protocol):
 
     def create(self, obj: dict[str, Any]) -> Any: ...
 
+    def get_text(self, path: str) -> str: ...
+
 
 class _Gone(Exception):
     """The watch's resourceVersion is too old: list again."""

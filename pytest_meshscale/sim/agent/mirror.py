@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..server.events import Subscriber
@@ -32,6 +33,8 @@ class Mirror:
         self._data: dict[str, dict[str, dict[str, Obj]]] = {}
         self._subscribers: builtins.list[Subscriber] = []
         self._rv = "0"
+        # The API server's write totals (agent/writes.py), which the performance model reads as the Store's
+        self.writes: Callable[[], dict[str, int]] | None = None
 
     # ---- the Store's read interface -------------------------------------------------------------------
     @property
@@ -53,6 +56,10 @@ class Mirror:
         if fields:
             found = [o for o in found if fields(o)]
         return found, self._rv
+
+    @property
+    def write_counts(self) -> dict[str, int]:
+        return self.writes() if self.writes is not None else {}
 
     def object_counts(self) -> dict[str, int]:
         with self._lock:

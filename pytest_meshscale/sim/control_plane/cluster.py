@@ -20,6 +20,7 @@ from ...model import Profile
 from ..components import keyless_node
 from ..faults import Faults
 from . import flags
+from .aggregated import METRICS_ENDPOINT
 from .egress import Egress, Handler, kubelet_relay, refuse, write_egress_config
 from .kubeapi import Api
 from .objects import crds, mesh_objects, node_manifests
@@ -86,7 +87,9 @@ class ControlPlane:
         write_egress_config(self.run_dir / "egress.yaml", sock)
         self.kwok_port = ports.kwok
         self.kubelet: Handler = kubelet_relay(kubelets, ports.kwok)  # to KWOK until the agent serves logs
-        self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok, self._pod, self._kubelet)).start()
+        metrics = "{}:{}".format(*METRICS_ENDPOINT)
+        self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok, self._pod, self._kubelet),
+                             {metrics: "the agent's metrics.k8s.io"}).start()
         self._start_servers(pki, ports, timeout)
         self.timings.apiserver_ready_s = self._mark("apiserver /readyz")
         self._start_controllers(pki, ports)

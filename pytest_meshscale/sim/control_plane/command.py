@@ -4,8 +4,9 @@ the simulated one.
 `build` prints the folder of the five binaries (building them from the pinned Go modules if needed).
 `up --mesh M --scale P --kubeconfig K` starts etcd, kube-apiserver, kube-controller-manager,
 kube-scheduler and KWOK (binaries from `--bin-dir DIR`, else `build()`), creates the nodes, CRDs and mesh
-components, starts the data-plane agent (sim/agent: it watches the API server and serves the pods' traffic,
-SIMULATED; `--fault NAME` injects one of the faults it can act on), writes K (never over an existing file
+components, starts the data-plane agent (sim/agent: it watches the API server and serves the pods' traffic and
+metrics.k8s.io, SIMULATED; `--fault NAME` injects one of the faults it can act on), registers the agent as the
+APIService v1beta1.metrics.k8s.io and waits until it is Available (aggregated.py), writes K (never over an existing file
 without `--force`) and prints one line
 `meshscale-control-plane ready: https://127.0.0.1:PORT mesh=M nodes=N kubeconfig=K`, then runs until
 SIGINT/SIGTERM. Started by ControlPlaneProcess it also gets `--parent-pid` (stop once that process is
@@ -28,8 +29,8 @@ from ...model import ProfileError
 from ..agent import Agent, AgentError
 from ..faults import FAULT_NAMES, FaultError, Faults, parse_faults
 from ..lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, remove, watch_parent
+from . import aggregated, pins
 from . import build as build_mod
-from . import pins
 from .cluster import ControlPlane
 from .kubeapi import ApiError
 from .objects import CRD_FOLDERS, CrdError
@@ -102,6 +103,16 @@ def kwok_faults(specs: list[str]) -> Faults:
     return faults
 
 
+def _serve_metrics(plane: ControlPlane, agent: Agent, timeout: float) -> None:
+    """The agent answers the metrics APIService's endpoint; then the APIService is registered, until Available."""
+    pki = plane.pki
+    assert pki is not None and plane.api is not None
+    ip, port = aggregated.METRICS_ENDPOINT
+    agent.serve_metrics(f"{ip}:{port}", pki.path("metrics-agent.crt"), pki.path("metrics-agent.key"),
+                        pki.path("front-proxy-ca.crt"))
+    aggregated.register(plane.api, pki.ca_pem, _say, timeout)
+
+
 def _up(args: argparse.Namespace) -> int:
     from ...data.profiles import load_profile
     from .pki import write_kubeconfig
@@ -132,6 +143,7 @@ def _up(args: argparse.Namespace) -> int:
         agent = Agent(plane.api, args.mesh, profile, faults, _say).start(args.timeout)  # type: ignore[arg-type]
         plane.serve_pods(agent.connect, agent.kubelet(plane.pki.path("apiserver.crt"), plane.pki.path("apiserver.key"),  # type: ignore[union-attr]
                                                       plane.kwok_port))
+        _serve_metrics(plane, agent, args.timeout)
         write_kubeconfig(args.kubeconfig, plane.url, plane.pki, f"meshscale-kwok-{args.mesh}")  # type: ignore[arg-type]
         phase[0] = "running"
         _say(f"ready: apiserver /readyz after {t.apiserver_ready_s:.1f} s, {profile.node_count} nodes Ready after "

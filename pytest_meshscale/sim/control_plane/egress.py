@@ -91,9 +91,14 @@ def kubelet_relay(kubelets: set[str], port: int, fallback: Handler = refuse, kub
 class Egress:
     """A thread accepting the API server's CONNECTs on `socket_path` (mode 0600: only this user dials it)."""
 
-    def __init__(self, socket_path: Path, log: Callable[[str], None], handler: Handler = refuse) -> None:
+    def __init__(self, socket_path: Path, log: Callable[[str], None], handler: Handler = refuse,
+                 routine: dict[str, str] | None = None) -> None:
         self.path, self.log, self.handler = socket_path, log, handler
+        # target -> what it is: the API server dials these all the time (the metrics APIService's endpoint: its
+        # availability checks, discovery, OpenAPI); logged once, so they do not use up the lines that prove the path
+        self.routine = dict(routine or {})
         self.count = 0
+        self._seen: set[str] = set()
         self._lock = threading.Lock()
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.bind(str(socket_path))
@@ -129,6 +134,14 @@ class Egress:
                 if target is None:
                     conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                     return
+                if target in self.routine:
+                    with self._lock:
+                        first = target not in self._seen
+                        self._seen.add(target)
+                    if first:
+                        self.log(f"egress: CONNECT {target} ({self.routine[target]}; its further CONNECTs are not "
+                                 "logged)")
+                    return self.handler(target, conn)
                 with self._lock:
                     self.count += 1
                     n = self.count

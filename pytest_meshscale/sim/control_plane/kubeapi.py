@@ -85,6 +85,19 @@ class Api:
         status, body = self.request("POST", path_of(obj), obj, ok=(409,))
         return None if status == 409 else body
 
+    def get_text(self, path: str) -> str:
+        """A non-JSON document (the API server's /metrics), on a connection of its own."""
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
+        try:
+            conn.request("GET", path, headers={"Accept": "text/plain"})
+            resp = conn.getresponse()
+            raw = resp.read()
+        finally:
+            conn.close()
+        if resp.status != 200:
+            raise ApiError(resp.status, f"GET {path}", raw)
+        return raw.decode()
+
     def get(self, path: str) -> Obj | None:
         status, body = self.request("GET", path, ok=(404,))
         return None if status == 404 else body

@@ -2,7 +2,8 @@
 
 One run, one CA: the API server's serving certificate (loopback, the `kubernetes` Service's ClusterIP and
 its DNS names), an admin client certificate (O=system:masters), a front-proxy CA and client certificate
-(aggregated APIs, e.g. metrics.k8s.io later), and the service-account signing key pair. ECDSA P-256 keys:
+(aggregated APIs), the serving certificate of the agent's metrics.k8s.io (for the Service the APIService names,
+aggregated.py), and the service-account signing key pair. ECDSA P-256 keys:
 milliseconds to make, and every component accepts them. The files live in the run's temporary directory
 and go with it.
 """
@@ -23,11 +24,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..server.kubeconfig import write_kubeconfig as write_any_kubeconfig
 
-__all__ = ["SERVICE_IP", "Pki", "make_pki", "write_kubeconfig"]
+__all__ = ["METRICS_SERVICE", "SERVICE_IP", "Pki", "make_pki", "write_kubeconfig"]
 
 SERVICE_IP = "10.96.0.1"  # the first address of --service-cluster-ip-range: the `kubernetes` Service
 DNS_NAMES = ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
              "kubernetes.default.svc.cluster.local")
+# namespace, name of the Service behind the APIService v1beta1.metrics.k8s.io: the API server checks the agent's
+# certificate for NAME.NAMESPACE.svc
+METRICS_SERVICE = ("kube-system", "meshscale-metrics")
 _VALID = datetime.timedelta(days=7)  # one run; a week is plenty and never worth renewing
 
 
@@ -84,7 +88,7 @@ def _write(directory: Path, name: str, cert: x509.Certificate | None, key: ec.El
 
 
 def make_pki(directory: Path) -> Pki:
-    """Write ca, apiserver, admin, front-proxy-ca, front-proxy-client (.crt/.key) and sa.key/sa.pub."""
+    """Write ca, apiserver, admin, front-proxy-ca, front-proxy-client, metrics-agent (.crt/.key), sa.key/sa.pub."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_key, fp_key = _key(), _key()
     ca = _cert(_name("meshscale-control-plane-ca"), ca_key, None, ca=True)
@@ -97,6 +101,8 @@ def make_pki(directory: Path) -> Pki:
         "apiserver": (_name("kube-apiserver"), (ca.subject, ca_key), (server,), sans),
         "admin": (_name("meshscale-admin", "system:masters"), (ca.subject, ca_key), (client,), None),
         "front-proxy-client": (_name("front-proxy-client"), (fp_ca.subject, fp_key), (client,), None),
+        "metrics-agent": (_name("meshscale-metrics"), (ca.subject, ca_key), (server,), [x509.DNSName(
+            f"{METRICS_SERVICE[1]}.{METRICS_SERVICE[0]}.svc")]),
     }
     _write(directory, "ca", ca, ca_key)
     _write(directory, "front-proxy-ca", fp_ca, fp_key)

@@ -109,11 +109,11 @@ class Api:
         if t.group == "authorization.k8s.io" and t.plural == "selfsubjectaccessreviews":
             return access_review(self.auth, req)
         kind = self.store.kinds.by_path(t.group, t.version, t.plural)
-        if t.group == "metrics.k8s.io" and t.version == "v1beta1" and t.plural == "pods":
-            authorize(self.auth, req.who, verb, "pods.metrics.k8s.io", "", t.namespace, t.name or "")
+        if t.group == "metrics.k8s.io" and t.version == "v1beta1" and t.plural in ("pods", "nodes"):
+            authorize(self.auth, req.who, verb, f"{t.plural}.metrics.k8s.io", "", t.namespace, t.name or "")
             if req.method != "GET":
                 raise ApiError(405, "MethodNotAllowed", "metrics.k8s.io is read-only")
-            return self.pods.pod_metrics(t, req)
+            return self.pods.metrics(t, req)
         if kind is None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         authorize(self.auth, req.who, verb, kind.resource, t.subresource, t.namespace, t.name or "")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..metrics_api import GROUP as METRICS_GROUP
+from ..metrics_api import RESOURCES as METRICS_RESOURCES
+from ..metrics_api import resource_list as metrics_resource_list
 from .kinds import CRD_GROUPS, KINDS, Kind, group_versions
 
 __all__ = ["EXTRA_GROUPS", "api_group_list", "api_versions", "crd_objects", "resource_list", "version_info"]
@@ -12,7 +15,7 @@ __all__ = ["EXTRA_GROUPS", "api_group_list", "api_versions", "crd_objects", "res
 _VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 # Groups served by handlers rather than the store: group -> [(plural, kind, namespaced, verbs)]
 EXTRA_GROUPS: dict[str, dict[str, list[tuple[str, str, bool, list[str]]]]] = {
-    "metrics.k8s.io": {"v1beta1": [("pods", "PodMetrics", True, ["get", "list"])]},
+    METRICS_GROUP: {"v1beta1": [(p, k, ns, ["get", "list"]) for p, k, ns in METRICS_RESOURCES]},
     "authorization.k8s.io": {"v1": [("selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ["create"])]},
 }
 
@@ -104,6 +107,8 @@ def _entries(k: Kind) -> list[dict[str, Any]]:
 def resource_list(group: str, version: str, all_kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any] | None:
     """The APIResourceList of one group/version, or None when it is not served."""
     gv = f"{group}/{version}" if group else version
+    if group == METRICS_GROUP and version in EXTRA_GROUPS[group]:
+        return metrics_resource_list()  # metrics-server's document, as the agent serves it on kwok
     if group in EXTRA_GROUPS:
         if version not in EXTRA_GROUPS[group]:
             return None

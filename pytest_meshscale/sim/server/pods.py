@@ -1,11 +1,11 @@
-"""Pod subresources answered by the PodRuntime (logs, proxy) and the metrics.k8s.io PodMetrics API,
-whose numbers come from the runtime's model and are annotated as simulated."""
+"""Pod subresources answered by the PodRuntime (logs, proxy) and the metrics.k8s.io API (PodMetrics and
+NodeMetrics, sim/metrics_api.py), whose numbers come from the runtime's model and are annotated as simulated."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from ..metrics_api import SIMULATED_ANNOTATION, ResourceMetrics
 from ..runtime import PodRuntime
 from ..store import Store
 from .messages import Request, Response, json_response
@@ -13,8 +13,6 @@ from .routing import Target
 from .storetypes import ApiError
 
 __all__ = ["PodHandler", "SIMULATED_ANNOTATION"]
-
-SIMULATED_ANNOTATION = "meshscale.io/simulated"
 
 
 def _proxy_target(pod: dict[str, Any], name: str) -> int:
@@ -44,6 +42,7 @@ def _pod_name(name: str) -> str:
 class PodHandler:
     def __init__(self, store: Store, runtime: PodRuntime) -> None:
         self.store, self.runtime = store, runtime
+        self.resource_metrics = ResourceMetrics(store, runtime.pod_usage)
 
     def log(self, t: Target, req: Request) -> Response:
         pod = self.store.get("pods", t.namespace, t.name or "")
@@ -64,40 +63,9 @@ class PodHandler:
         headers = {k: v for k, v in result.headers.items() if k.lower() != "content-type"}
         return Response(result.status, result.body, result.headers.get("Content-Type", "text/plain"), headers)
 
-    def pod_metrics(self, t: Target, req: Request) -> Response:
-        if t.name:
-            return json_response(self._metrics(self.store.get("pods", t.namespace, t.name)))
-        pods, rv = self.store.list("pods", t.namespace, req.query.get("labelSelector"), req.query.get("fieldSelector"))
-        items = [self._metrics(p) for p in pods if p.get("status", {}).get("phase") == "Running"]
-        return json_response(
-            {
-                "kind": "PodMetricsList",
-                "apiVersion": "metrics.k8s.io/v1beta1",
-                "metadata": {"resourceVersion": rv},
-                "items": items,
-            }
-        )
-
-    def _metrics(self, pod: dict[str, Any]) -> dict[str, Any]:
-        meta = pod["metadata"]
-        usage = self.runtime.pod_usage(pod)
-        return {
-            "kind": "PodMetrics",
-            "apiVersion": "metrics.k8s.io/v1beta1",
-            "metadata": {
-                "name": meta["name"],
-                "namespace": meta.get("namespace"),
-                "creationTimestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "labels": meta.get("labels") or {},
-                "annotations": {SIMULATED_ANNOTATION: "true"},
-            },
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "window": "15s",
-            "containers": [
-                {
-                    "name": u.name,
-                    "usage": {"cpu": f"{int(u.cpu_cores * 1e9)}n", "memory": f"{u.memory_bytes // 1024}Ki"},
-                }
-                for u in usage
-            ],
-        }
+    def metrics(self, t: Target, req: Request) -> Response:
+        """metrics.k8s.io/v1beta1 pods and nodes (sim/metrics_api.py, shared with the data-plane agent)."""
+        kind = "nodes" if t.plural == "nodes" else "pods"
+        path = "/apis/metrics.k8s.io/v1beta1" + (f"/namespaces/{t.namespace}" if t.namespace else "")
+        path += f"/{kind}" + (f"/{t.name}" if t.name else "")
+        return json_response(self.resource_metrics.get(path, req.query))
