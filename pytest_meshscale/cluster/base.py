@@ -28,6 +28,15 @@ def is_simulated(kind: str, server_version: str) -> bool:
     return kind in ("sim", "kwok") or server_version.endswith(SIM_VERSION_MARK)
 
 
+def planes(kind: str, server_version: str) -> str:
+    """Which halves of the cluster are real, for every report of the run: on `kwok` the API server is
+    kube-apiserver itself while every pod's traffic is our model; the sim is a model throughout."""
+    if kind == "sim" or server_version.endswith(SIM_VERSION_MARK):
+        return f"control plane: SIMULATED ({server_version}), data plane: SIMULATED"
+    data = "SIMULATED" if kind == "kwok" else "real"
+    return f"control plane: kube-apiserver {server_version} (real), data plane: {data}"
+
+
 class ClusterError(RuntimeError):
     """A non-transient API failure, worded as one line for the user (verb, object, reason)."""
 

@@ -49,6 +49,7 @@ class RunMeta:
     started_at: str  # ISO 8601
     duration_s: float
     notes: tuple[str, ...] = ()
+    planes: str = ""  # "control plane: ..., data plane: ..." (cluster.base.planes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class Score:
     mesh_memory_load_bytes: float | None = None
     components: Mapping[str, ComponentUsage] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    planes: str = ""  # which of the cluster's planes were real: "control plane: ..., data plane: ..."
 
     @property
     def queries_per_core(self) -> float | None:
@@ -105,7 +107,7 @@ def score_from(merged: MergedLoad, usage: MeshUsage, meta: RunMeta) -> Score:
         error_rate=merged.error_rate, ret_codes=dict(merged.ret_codes), latency_s=dict(merged.percentiles),
         mesh_cores_idle=usage.cores_idle, mesh_cores_load=usage.cores_load,
         mesh_memory_idle_bytes=usage.memory_idle_bytes, mesh_memory_load_bytes=usage.memory_load_bytes,
-        components=dict(usage.components), notes=tuple(notes),
+        components=dict(usage.components), notes=tuple(notes), planes=meta.planes,
     )  # fmt: skip
 
 
@@ -119,7 +121,7 @@ _FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "mesh_cores_idle": (_NUM, True), "mesh_cores_load": (_NUM, True),
     "mesh_memory_idle_bytes": (_NUM, True), "mesh_memory_load_bytes": (_NUM, True),
 }  # fmt: skip
-_OTHER_KEYS = {"schema", "ret_codes", "latency_s", "components", "notes", "queries_per_core"}
+_OTHER_KEYS = {"schema", "ret_codes", "latency_s", "components", "notes", "planes", "queries_per_core"}
 _COMPONENT_FIELDS = ("cores_idle", "cores_load", "memory_idle_bytes", "memory_load_bytes")
 
 
@@ -183,6 +185,9 @@ def _parse(data: str | Mapping[str, Any], source: str) -> Score:
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise ModelError(f"score {source}: field 'notes' must be a list of strings, got {notes!r}")
     plain = {k: _value(data, k, types, nullable, source) for k, (types, nullable) in _FIELDS.items()}
+    planes = data.get("planes", "")  # absent in Score files written before it existed
+    if not isinstance(planes, str):
+        raise ModelError(f"score {source}: field 'planes' must be str, got {planes!r}")
     try:
         datetime.fromisoformat(plain["started_at"])
     except ValueError:
@@ -195,4 +200,5 @@ def _parse(data: str | Mapping[str, Any], source: str) -> Score:
         latency_s=latency,
         components=_components(data, source),
         notes=tuple(notes),
+        planes=planes,
     )

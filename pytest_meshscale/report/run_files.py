@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cluster.base import planes
 from ..model import NodePool
 
 __all__ = [
@@ -58,6 +59,7 @@ def environment_properties(facts: RunFacts) -> dict[str, str]:
     props = {
         "simulated": "true" if facts.simulated else "false",
         "cluster.kind": facts.cluster_kind,
+        "cluster.planes": planes(facts.cluster_kind, facts.kubernetes_version),
         "kubernetes.version": facts.kubernetes_version,
         "profile": facts.profile,
         "nodes": str(sum(p.count for p in facts.pools)),

@@ -203,6 +203,11 @@ def _overhead(value: float | None, baseline: float | None) -> float | None:
     return None if value is None or not baseline else value / baseline
 
 
+def _cluster(score: Score) -> str:
+    """The cluster kind with which of its planes were real (kwok: a real API server, a simulated data plane)."""
+    return f"{score.cluster_kind} ({score.planes})" if score.planes else score.cluster_kind
+
+
 def build_scorecard(scores: Sequence[LoadedScore]) -> Scorecard:
     if not scores:
         raise ValueError("a scorecard needs at least one score")
@@ -241,7 +246,7 @@ def build_scorecard(scores: Sequence[LoadedScore]) -> Scorecard:
         best=tuple(None if b is None or not ranked else names[b] for b in best_index),
         simulated=any(s.score.simulated for s in scores),
         scales=tuple(dict.fromkeys(s.score.scale for s in scores)),
-        clusters=tuple(dict.fromkeys(s.score.cluster_kind for s in scores)),
+        clusters=tuple(dict.fromkeys(_cluster(s.score) for s in scores)),
         measured_ratios=_measured(rows),
         chart_reference=tuple(None if y is None else col[y] for y, col in zip(yardstick, columns, strict=True)),
     )

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .. import progress
-from ..cluster.base import Cluster, is_simulated
+from ..cluster.base import Cluster, is_simulated, planes
 from ..data.policies import load_policy_case
 from ..meshes import MeshDriver, MeshInfo
 from ..model import ComponentUsage, MeshUsage, Profile, RunMeta, Score, Unsupported, score_from
@@ -49,8 +49,9 @@ def run_scorecard(
         sampling = pool.submit(metrics.window, duration) if has_components else None
         load = run_profile_load(cluster, clients, profile.load, f"meshscale {run_id} {info.name}", duration, _say)
         loaded = sampling.result() if sampling else None
-    simulated = is_simulated(cluster.kind, cluster.server_version())
-    meta = RunMeta(info.name, info.version, profile.name, cluster.kind, simulated, run_id, started, duration)
+    version = cluster.server_version()
+    meta = RunMeta(info.name, info.version, profile.name, cluster.kind, is_simulated(cluster.kind, version), run_id,
+                   started, duration, planes=planes(cluster.kind, version))
     return ScaleRun(score_from(load.merged, mesh_usage(idle, loaded), meta), load, idle, loaded, churn.log)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_meshscale.cluster.api import Api
-from pytest_meshscale.cluster.base import RUN_LABEL, ClusterError, ForeignObject
+from pytest_meshscale.cluster.base import RUN_LABEL, ClusterError, ForeignObject, planes
 from pytest_meshscale.cluster.client import ApiCluster
 from pytest_meshscale.cluster.ratelimit import RateLimit
 from pytest_meshscale.cluster.retry import RetryPolicy, TransientError
@@ -317,3 +317,14 @@ def test_a_repeatable_proxy_post_is_retried_after_api_server_errors_and_drops() 
     resp = cluster.proxy_post("client-0", "ns-001", 8080, "/fortio/rest/run", b"{}", repeatable=True)
     assert resp.status == 503 and resp.json() == {"fortio": "the pod's own 503"}
     assert len(transport.sent) == 4
+
+
+@pytest.mark.parametrize(("kind", "version", "said"), [
+    ("sim", "v1.31.0-meshscale-sim", "control plane: SIMULATED (v1.31.0-meshscale-sim), data plane: SIMULATED"),
+    ("existing", "v1.31.0-meshscale-sim", "control plane: SIMULATED (v1.31.0-meshscale-sim), data plane: SIMULATED"),
+    ("kwok", "v1.37.2", "control plane: kube-apiserver v1.37.2 (real), data plane: SIMULATED"),
+    ("kind", "v1.31.0", "control plane: kube-apiserver v1.31.0 (real), data plane: real"),
+    ("existing", "v1.30.6", "control plane: kube-apiserver v1.30.6 (real), data plane: real"),
+])
+def test_planes_say_which_halves_of_the_cluster_are_real(kind: str, version: str, said: str) -> None:
+    assert planes(kind, version) == said

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -23,11 +24,11 @@ from pytest_meshscale.model.fortio import result_document
 META = RunMeta("istio", "1.26.0", "smoke", "kind", True, "r1", "2026-11-27T00:00:00+00:00", 120.0)
 
 
-def _score(cores: float | None = 2.0) -> Score:
+def _score(cores: float | None = 2.0, meta: RunMeta = META) -> Score:
     docs = [result_document(Histogram.from_samples([0.001, 0.002, 0.02], 0.001), {"200": 2, "503": 1}, 10**9)]
     merged = merge_results([parse_result(docs[0], "c0")], [95])
     usage = MeshUsage(0.5, cores, 1e8, 3e8, {"ztunnel": ComponentUsage(0.2, 1.5, 5e7, 2e8)})
-    return score_from(merged, usage, META)
+    return score_from(merged, usage, meta)
 
 
 def test_score_from_merged_load() -> None:
@@ -93,3 +94,13 @@ def test_missing_field_and_bad_json() -> None:
         Score.from_json(data)
     with pytest.raises(ModelError, match="not JSON"):
         Score.from_json("{")
+
+
+def test_planes_travel_in_the_score_and_older_files_have_none() -> None:
+    s = _score(meta=dataclasses.replace(META, planes="control plane: x, data plane: SIMULATED"))
+    assert Score.from_json(s.to_json()).planes == "control plane: x, data plane: SIMULATED"
+    older = _data()
+    del older["planes"]
+    assert Score.from_json(older).planes == ""
+    with pytest.raises(ModelError, match="'planes' must be str"):
+        Score.from_json(_data() | {"planes": 3})

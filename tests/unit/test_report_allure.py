@@ -3,6 +3,7 @@ retries; environment.properties, categories.json, executor.json and global attac
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -171,3 +172,11 @@ def test_merged_environment_of_two_jobs(tmp_path: Path):
     assert merged["kubernetes.version"] == "v1.31.0, v1.31.1"
     assert merged["profile"] == "pr"
     assert merged["simulated"] == "true"  # one simulated job makes the report simulated
+
+
+def test_the_environment_says_which_planes_were_real():
+    assert environment_properties(FACTS)["cluster.planes"] == (
+        "control plane: SIMULATED (v1.31.0), data plane: SIMULATED")
+    kwok = dataclasses.replace(FACTS, cluster_kind="kwok", kubernetes_version="v1.37.2")
+    assert environment_properties(kwok)["cluster.planes"] == (
+        "control plane: kube-apiserver v1.37.2 (real), data plane: SIMULATED")

@@ -333,3 +333,13 @@ def test_values_equal_at_the_shown_precision_are_a_tie(scores: Path, capsys: pyt
     assert compare([str(scores)]) == 0
     rows = _table(capsys.readouterr().out)
     assert [r.split()[2] for r in rows[:2]] == ["300*", "300*"]
+
+
+def test_the_scorecard_says_which_planes_were_real(scores: Path, capsys: pytest.CaptureFixture[str]):
+    kwok = "control plane: kube-apiserver v1.37.2 (real), data plane: SIMULATED"
+    for mesh in ("cilium", "istio-ambient", "baseline"):
+        _edit(scores, mesh, cluster_kind="kwok", planes=kwok)
+    assert compare([str(scores)]) == 0
+    assert f"cluster kwok ({kwok})" in capsys.readouterr().out
+    assert json.loads((scores / "scorecard.json").read_text())["clusters"] == [f"kwok ({kwok})"]
+    assert f"cluster kwok ({kwok})" in (scores / "scorecard.html").read_text()
