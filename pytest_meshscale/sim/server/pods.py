@@ -64,8 +64,11 @@ class PodHandler:
         return Response(result.status, result.body, result.headers.get("Content-Type", "text/plain"), headers)
 
     def metrics(self, t: Target, req: Request) -> Response:
-        """metrics.k8s.io/v1beta1 pods and nodes (sim/metrics_api.py, shared with the data-plane agent)."""
-        kind = "nodes" if t.plural == "nodes" else "pods"
-        path = "/apis/metrics.k8s.io/v1beta1" + (f"/namespaces/{t.namespace}" if t.namespace else "")
-        path += f"/{kind}" + (f"/{t.name}" if t.name else "")
-        return json_response(self.resource_metrics.get(path, req.query))
+        """metrics.k8s.io/v1beta1 pods and nodes (sim/metrics_api.py, shared with the data-plane agent). The
+        request is already parsed into `t`: the documents are asked for directly, not through get()'s path."""
+        m, labels, fields = self.resource_metrics, req.query.get("labelSelector"), req.query.get("fieldSelector")
+        if t.plural == "nodes":
+            return json_response(m.node(t.name) if t.name else m.nodes(labels, fields))
+        if t.name and not t.namespace:  # /pods/NAME: a namespaced kind has no such path
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return json_response(m.pod(t.namespace or "", t.name) if t.name else m.pods(t.namespace, labels, fields))
