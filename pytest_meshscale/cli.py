@@ -20,6 +20,7 @@ COMMANDS = {
     "fortio": ("pytest_meshscale.report.fortio_command", "fortio result tools (meshscale fortio merge FILE...)"),
     "compare": ("pytest_meshscale.report.compare_command", "compare Score JSON of mesh runs"),
     "report": ("pytest_meshscale.report.build_command", "build the Allure 3 report and scorecard"),
+    "meshes": ("pytest_meshscale.meshes.command", "list the registered meshes (--json for workflows)"),
     "cleanup": ("pytest_meshscale.provision.cleanup", "remove what earlier runs left on a cluster"),
 }
 EXIT_USAGE = 2

@@ -49,8 +49,8 @@ def test_istio_ambient_installs_crds_then_base_istiod_cni_ztunnel_then_waits() -
 def test_istio_releases_are_pinned_with_the_ambient_profile_where_the_guide_sets_it(release: str,
                                                                                     profile: bool) -> None:
     argv = plan_for("kind", "istio-ambient", VERSIONS).step(f"helm-{release}").argv
-    assert argv[argv.index("--version") + 1] == VERSIONS.istio_chart
-    assert argv[argv.index("--repo") + 1] == VERSIONS.istio_repo
+    assert argv[argv.index("--version") + 1] == VERSIONS.pin("istio_chart")
+    assert argv[argv.index("--repo") + 1] == VERSIONS.pin("istio_repo")
     assert ("profile=ambient" in argv) is profile
     assert "--wait" in argv and argv[argv.index("--namespace") + 1] == "istio-system"
 

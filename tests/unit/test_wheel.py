@@ -46,7 +46,7 @@ REQUIRED_DATA = (
     "meshes/versions.yaml",
     "rbac/meshscale-clusterrole.yaml",
 )
-GLOBBED_DATA = ("policies", "kind", "rbac", "meshes/cilium", "meshes/istio-ambient")  # every *.yaml of each
+GLOBBED_DATA = ("policies", "kind", "rbac", "meshes")  # every *.yaml of each, at any depth (each mesh's folder)
 # What a checkout has that is neither shipped nor needed to build (the fallback copy when git is missing).
 NOT_SOURCE = (".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__", ".*cache",
               ".tox", ".benchmarks", "meshscale-results", "meshscale-report", "allure-*")
@@ -189,7 +189,8 @@ def test_wheel_ships_every_package_file_and_the_data(built: Built) -> None:
         missing = sorted(f"{DATA}/{rel}" for rel in REQUIRED_DATA if f"{DATA}/{rel}" not in names)
         assert not missing, f"{wheel.name} lacks package data: {missing}"
         for folder in GLOBBED_DATA:
-            in_checkout = {f"{DATA}/{folder}/{p.name}" for p in (built.src / "fixtures" / folder).glob("*.yaml")}
+            root = built.src / "fixtures"
+            in_checkout = {f"{DATA}/{p.relative_to(root)}" for p in (root / folder).rglob("*.yaml")}
             assert in_checkout and in_checkout <= names, f"{wheel.name}: {sorted(in_checkout - names)}"
         lost = sorted(expected - names)
         assert not lost, f"{wheel.name} lacks files of the package (package-data in pyproject?): {lost}"

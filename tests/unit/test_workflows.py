@@ -4,6 +4,7 @@ every mesh, runs the suites on kind at scale `pr`, and pins the tools fixtures/m
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -45,9 +46,16 @@ def test_actionlint_passes_on_every_workflow() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_kind_matrix_lists_every_mesh_and_runs_the_suites_at_scale_pr() -> None:
-    kind = _pr()["jobs"]["kind"]
-    assert sorted(kind["strategy"]["matrix"]["mesh"]) == sorted(MESHES)
+def test_the_kind_matrix_is_every_registered_mesh_and_runs_the_suites_at_scale_pr() -> None:
+    jobs = _pr()["jobs"]
+    kind = jobs["kind"]
+    assert kind["strategy"]["matrix"]["mesh"] == "${{ fromJSON(needs.meshes.outputs.list) }}"
+    assert jobs["meshes"]["outputs"]["list"] == "${{ steps.registry.outputs.list }}"
+    listing = next(s for s in jobs["meshes"]["steps"] if s.get("id") == "registry")
+    assert listing["run"] == 'echo "list=$(meshscale meshes --json)" >> "$GITHUB_OUTPUT"'
+    done = subprocess.run([sys.executable, "-m", "pytest_meshscale.cli", "meshes", "--json"], capture_output=True,
+                          text=True, check=True, timeout=60)
+    assert json.loads(done.stdout) == list(MESHES)
     run = " ".join(s.get("run", "") for s in kind["steps"])
     for part in ("pytest tests/policy tests/encryption tests/scale", '--mesh="$MESH"', "--scale=pr",
                  "--mesh-cluster=kind", '--alluredir="allure-results/$MESH"'):
@@ -59,7 +67,7 @@ def test_the_kind_matrix_lists_every_mesh_and_runs_the_suites_at_scale_pr() -> N
 def test_unit_runs_first_and_the_report_builds_allure_3_and_the_scorecard() -> None:
     jobs = _pr()["jobs"]
     assert "pytest tests/unit" in str(jobs["unit"]["steps"]) and "pip install -e '.[dev]'" in str(jobs["unit"])
-    assert jobs["kind"]["needs"] == "unit" and jobs["report"]["needs"] == "kind"
+    assert jobs["kind"]["needs"] == ["unit", "meshes"] and jobs["report"]["needs"] == "kind"
     report = str(jobs["report"]["steps"])
     for part in ("npm ci", "meshscale report allure-results meshscale-results -o report", "meshscale compare"):
         assert part in report

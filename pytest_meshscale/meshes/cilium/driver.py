@@ -110,7 +110,7 @@ class CiliumDriver:
         return cilium_steps(ctx)
 
     def install_pins(self, versions: Versions) -> tuple[tuple[str, str], ...]:
-        return (("cilium chart", versions.cilium_chart),)
+        return (("cilium chart", versions.pin("cilium_chart")),)
 
     def install_notes(self, fips: bool) -> tuple[str, ...]:
         return ("WireGuard needs the nodes' kernel wireguard module (kind: the host's kernel)",)

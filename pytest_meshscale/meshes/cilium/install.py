@@ -16,7 +16,8 @@ def cilium_steps(ctx: InstallContext) -> list[Step]:
     v, target = ctx.versions, ctx.target
     sets = (f"k8sServiceHost={ctx.api_host}",) if ctx.api_host else ()
     values = ctx.values_dir / f"values-{ctx.platform}.yaml"
-    release = HelmRelease("cilium", "cilium", v.cilium_repo, v.cilium_chart, "kube-system", (values,), sets)
+    release = HelmRelease("cilium", "cilium", v.pin("cilium_repo"), v.pin("cilium_chart"), "kube-system", (values,),
+                          sets)
     return [
         helm_release(target, release),
         rollout(target, "kube-system", "daemonset/cilium"),

@@ -1,11 +1,16 @@
-"""Pinned versions of everything a real-cluster install uses, as data (fixtures/meshes/versions.yaml),
-each overridable by key; a bad key or value is one line naming both and what is accepted."""
+"""Pinned versions of everything a real-cluster install uses, as data, each overridable by key; a bad key or
+value is one line naming both and what is accepted.
+
+The tools every install shares (kind, its node image, kubectl, helm, metrics-server) are pinned in
+fixtures/meshes/versions.yaml; each mesh pins its own charts in fixtures/meshes/<mesh>/versions.yaml, so a
+new mesh adds its pins in its own folder. A mesh's keys are validated by their suffix (`_chart`, `_repo`, or a
+release tag), since this module sits below the mesh drivers and cannot ask them."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -15,20 +20,25 @@ from ...data import data_path
 __all__ = ["VERSIONS_FILE", "Versions", "VersionsError", "load_versions", "parse_versions"]
 
 VERSIONS_FILE = data_path("meshes", "versions.yaml")
+MESH_PINS_FILE = "versions.yaml"  # in each fixtures/meshes/<mesh>/
 
 _SEMVER = r"\d+\.\d+\.\d+"
-_PATTERNS = {
-    "cilium_chart": (rf"^{_SEMVER}$", "a chart version like 1.16.1"),
-    "istio_chart": (rf"^{_SEMVER}$", "a chart version like 1.24.3"),
-    "cilium_repo": (r"^https://\S+$", "an https:// Helm repository URL"),
-    "istio_repo": (r"^https://\S+$", "an https:// Helm repository URL"),
-    "gateway_api": (rf"^v{_SEMVER}$", "a release tag like v1.3.0"),
+_TOOLS = {
     "kind": (rf"^v{_SEMVER}$", "a release tag like v0.28.0"),
     "kind_node_image": (rf"^kindest/node:v{_SEMVER}(@sha256:[0-9a-f]{{64}})?$", "kindest/node:vX.Y.Z[@sha256:...]"),
     "kubectl": (rf"^v{_SEMVER}$", "a release tag like v1.30.13"),
     "helm": (rf"^v{_SEMVER}$", "a release tag like v3.16.4"),
     "metrics_server_chart": (rf"^{_SEMVER}$", "a chart version like 3.12.2"),
 }
+_MESH_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _mesh_pattern(key: str) -> tuple[str, str]:
+    if key.endswith("_chart"):
+        return rf"^{_SEMVER}$", "a chart version like 1.16.1"
+    if key.endswith("_repo"):
+        return r"^https://\S+$", "an https:// Helm repository URL"
+    return rf"^v{_SEMVER}$", "a release tag like v1.3.0"
 
 
 class VersionsError(ValueError):
@@ -37,54 +47,77 @@ class VersionsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Versions:
-    cilium_chart: str
-    cilium_repo: str
-    istio_chart: str
-    istio_repo: str
-    gateway_api: str
     kind: str
     kind_node_image: str
     kubectl: str
     helm: str
     metrics_server_chart: str
+    pins: Mapping[str, str] = field(default_factory=dict)  # the meshes' own pins, key -> value
     source: str = ""
 
-    @property
-    def gateway_api_url(self) -> str:
-        return (f"https://github.com/kubernetes-sigs/gateway-api/releases/download/"
-                f"{self.gateway_api}/standard-install.yaml")
-
-    def istio_minor(self) -> tuple[int, int]:
-        major, minor, _ = self.istio_chart.split(".")
-        return int(major), int(minor)
+    def pin(self, key: str) -> str:
+        """A mesh's pin, e.g. pin("cilium_chart"); a missing one is one line naming the key and the files."""
+        if key not in self.pins:
+            raise VersionsError(f"{self.source}: no pin {key!r}; pinned: {', '.join(sorted(self.pins)) or 'none'}")
+        return self.pins[key]
 
 
-def _check(source: str, key: str, value: object) -> str:
-    if key not in _PATTERNS:
-        raise VersionsError(f"{source}: unknown key {key!r}; accepted: {', '.join(_PATTERNS)}")
-    pattern, accepted = _PATTERNS[key]
-    if not isinstance(value, str) or not re.match(pattern, value):
+def _check(source: str, key: str, value: object, pattern: tuple[str, str]) -> str:
+    regex, accepted = pattern
+    if not isinstance(value, str) or not re.match(regex, value):
         raise VersionsError(f"{source}: {key}: bad value {value!r}; accepted: {accepted}")
     return value
 
 
-def parse_versions(data: object, source: str, overrides: Mapping[str, str] | None = None) -> Versions:
+def parse_versions(data: object, source: str, overrides: Mapping[str, str] | None = None,
+                   mesh_pins: Mapping[str, Mapping[str, object]] | None = None) -> Versions:
+    """`data`: the shared tools' pins; `mesh_pins`: file name -> that mesh's pins; `overrides`: key -> value
+    for any of them (the --mesh-<x>-version flags)."""
     if not isinstance(data, Mapping):
-        raise VersionsError(f"{source}: must be a mapping of {', '.join(_PATTERNS)}")
-    merged = {**data, **(overrides or {})}
-    values = {k: _check(source if k not in (overrides or {}) else "override", k, v) for k, v in merged.items()}
-    absent = [f.name for f in fields(Versions) if f.name != "source" and f.name not in values]
+        raise VersionsError(f"{source}: must be a mapping of {', '.join(_TOOLS)}")
+    patterns = dict(_TOOLS)
+    pins: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for where, found in (mesh_pins or {}).items():
+        for key, value in found.items():
+            if not _MESH_KEY.match(str(key)) or key in _TOOLS or key in owner:
+                taken = f" (already pinned in {owner.get(key, source)})" if key in owner or key in _TOOLS else ""
+                raise VersionsError(f"{where}: bad key {key!r}{taken}; accepted: a new lower_snake_case key")
+            patterns[key], owner[key] = _mesh_pattern(key), where
+            pins[key] = _check(where, key, value, patterns[key])
+    for key in data:
+        if key not in _TOOLS:
+            raise VersionsError(f"{source}: unknown key {key!r}; accepted: {', '.join(_TOOLS)}")
+    for key, value in (overrides or {}).items():
+        if key not in patterns:
+            raise VersionsError(f"override: unknown key {key!r}; accepted: {', '.join(patterns)}")
+        if key in pins:
+            pins[key] = _check("override", key, value, patterns[key])
+    merged = {**data, **{k: v for k, v in (overrides or {}).items() if k in _TOOLS}}
+    tools = {k: _check(source if k not in (overrides or {}) else "override", k, v, _TOOLS[k])
+             for k, v in merged.items()}
+    absent = [f.name for f in fields(Versions) if f.name in _TOOLS and f.name not in tools]
     if absent:
         raise VersionsError(f"{source}: missing {', '.join(absent)}")
-    return Versions(**values, source=source)
+    return Versions(**tools, pins=pins, source=source)
+
+
+def _read(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise VersionsError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
 
 
 def load_versions(path: Path | None = None, overrides: Mapping[str, str] | None = None) -> Versions:
-    """The pinned versions (default fixtures/meshes/versions.yaml), with `overrides` ({key: value}) applied."""
+    """The pinned versions: the tools (default fixtures/meshes/versions.yaml) and every
+    <its folder>/<mesh>/versions.yaml beside it, with `overrides` ({key: value}) applied."""
     path = path or VERSIONS_FILE
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise VersionsError(f"{path}: cannot read ({type(exc).__name__}: {exc})") from None
-    return parse_versions(data, str(path), overrides)
-
+    data = _read(path)
+    mesh_pins: dict[str, Mapping[str, object]] = {}
+    for mesh_file in sorted(path.parent.glob(f"*/{MESH_PINS_FILE}")):
+        found = _read(mesh_file)
+        if not isinstance(found, Mapping):
+            raise VersionsError(f"{mesh_file}: must be a mapping of pin -> version")
+        mesh_pins[str(mesh_file)] = found
+    return parse_versions(data, str(path), overrides, mesh_pins)

@@ -129,7 +129,7 @@ class IstioAmbientDriver:
         return istio_ambient_steps(ctx)
 
     def install_pins(self, versions: Versions) -> tuple[tuple[str, str], ...]:
-        return (("istio charts", versions.istio_chart), ("gateway-api", versions.gateway_api))
+        return (("istio charts", versions.pin("istio_chart")), ("gateway-api", versions.pin("gateway_api")))
 
     def install_notes(self, fips: bool) -> tuple[str, ...]:
         if fips:
