@@ -56,9 +56,10 @@ def test_a_tunnelled_connection_is_served_request_by_request():
     assert "Connection: close" in replies
 
 
-def test_up_takes_the_faults_the_agent_can_act_on_and_refuses_the_rest_in_one_line():
+def test_up_takes_the_faults_it_can_act_on_and_refuses_the_rest_in_one_line():
     assert kwok_faults(["l7-bypass", "plaintext"]).l7_bypass
-    for fault in ("api-errors=0.1", "watch-drop=2", "slow-ready=1"):
+    assert kwok_faults(["slow-ready=1.5"]).slow_ready_s == 1.5  # KWOK's pod-ready stage waits
+    for fault in ("api-errors=0.1", "watch-drop=2"):
         with pytest.raises(UsageError, match="cannot act on a real control plane yet"):
             kwok_faults([fault])
     with pytest.raises(UsageError, match="unknown fault"):

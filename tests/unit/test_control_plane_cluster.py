@@ -101,6 +101,24 @@ def test_a_deployments_pods_run_with_ips_from_their_nodes_cidr(api):
            .status.available_replicas == 3)
 
 
+def test_slow_ready_holds_each_pod_back_in_kwoks_pod_ready_stage(bin_dir):
+    """The slow-ready fault on the real control plane: KWOK's pod-ready stage waits that long, so a pod the
+    scheduler placed stays Pending without an IP for the fault's seconds (as on the sim, where the sim's
+    kubelet waits)."""
+    with ControlPlaneProcess("baseline", bin_dir=bin_dir, faults=("slow-ready=4",)) as slow:
+        client = k8s_config.new_client_from_config(config_file=str(slow.kubeconfig))
+        ns = _namespace(client, "cp-slow")
+        _deployment(client, ns, 2)
+        pods = _until("2 pods scheduled", lambda: [p for p in k8s.CoreV1Api(client).list_namespaced_pod(ns).items
+                                                   if p.spec.node_name] if len(k8s.CoreV1Api(client)
+                                                   .list_namespaced_pod(ns).items) == 2 else [])
+        scheduled = time.monotonic()
+        assert all(p.status.phase == "Pending" and not p.status.pod_ip for p in pods)
+        _until("2 pods Running", lambda: _running(client, ns, 2), timeout=60)
+        waited = time.monotonic() - scheduled
+    assert waited >= 3.0, f"pods ran {waited:.1f} s after scheduling: the 4 s slow-ready delay did not hold"
+
+
 def test_a_job_completes(api):
     ns = _namespace(api, "cp-job")
     k8s.BatchV1Api(api).create_namespaced_job(ns, {"metadata": {"name": "once"}, "spec": {

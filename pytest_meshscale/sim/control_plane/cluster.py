@@ -48,6 +48,21 @@ def _kwok_logs(run_dir: Path) -> Path:
     return path
 
 
+def _kwok_stages(run_dir: Path, slow_ready_s: float) -> Path:
+    """fixtures/kwok/stages.yaml, with the slow-ready fault as a delay on the pod-ready stage: KWOK, the
+    kubelet of these nodes, holds every pod back that long before it turns Running and Ready (KWOK's
+    StageDelay.durationMilliseconds, sigs.k8s.io/kwok pkg/apis/v1alpha1/stage_types.go)."""
+    source = data_path("kwok", "stages.yaml")
+    if slow_ready_s <= 0:
+        return source
+    stages = [s for s in yaml.safe_load_all(source.read_text()) if s]
+    ready = next(s for s in stages if s["metadata"]["name"] == "pod-ready")
+    ready["spec"]["delay"] = {"durationMilliseconds": round(slow_ready_s * 1000)}
+    path = run_dir / "kwok-stages.yaml"
+    path.write_text(yaml.safe_dump_all(stages, sort_keys=False))
+    return path
+
+
 class ControlPlane:
     def __init__(self, mesh: str, profile: Profile, binaries: dict[str, Path], run_dir: Path,
                  crd_dir: Path | None = None, progress: Callable[[str], None] = print,
@@ -130,7 +145,8 @@ class ControlPlane:
         sup.start("kube-controller-manager", flags.controller_manager(
             b["kube-controller-manager"], pki, ports, kubeconfig, self.run_dir / "kcm-certs"))
         sup.start("kube-scheduler", flags.scheduler(b["kube-scheduler"], ports, kubeconfig))
-        configs = [data_path("kwok", "kwok.yaml"), data_path("kwok", "stages.yaml"), _kwok_logs(self.run_dir)]
+        configs = [data_path("kwok", "kwok.yaml"), _kwok_stages(self.run_dir, self.faults.slow_ready_s),
+                   _kwok_logs(self.run_dir)]
         sup.start("kwok", flags.kwok(b["kwok"], ports, kubeconfig, configs))
 
     def _wait_controllers(self, ports: flags.Ports, timeout: float) -> None:

@@ -44,7 +44,6 @@ PREFIX = "meshscale control-plane"
 NOT_ON_KWOK = {
     "api-errors": "it answers writes in the embedded API server, and kube-apiserver is real here",
     "watch-drop": "it closes the embedded API server's watches, and kube-apiserver is real here",
-    "slow-ready": "pod readiness comes from KWOK's stages here, not from the sim's kubelet",
 }
 KWOK_FAULTS = tuple(n for n in FAULT_NAMES if n not in NOT_ON_KWOK)
 EXIT_GRACE_S = 20.0
@@ -64,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--bin-dir", type=Path, help="folder with the five binaries (default: build them)")
     up.add_argument("--crds", type=Path, help="folder of upstream CRD YAML (istio/, gateway-api/, cilium/)")
     up.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]",
-                    help="a fault the data-plane agent injects (as --mesh-sim-fault): " + ", ".join(KWOK_FAULTS))
+                    help="a fault of the simulated data plane (the agent; slow-ready: KWOK's pod-ready stage): "
+                    + ", ".join(KWOK_FAULTS))
     up.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for readiness")
     up.add_argument("--parent-pid", type=int, metavar="PID", help="stop when process PID is gone")
     up.add_argument("--remove-on-exit", type=Path, metavar="DIR", help="a folder removed when this stops")
