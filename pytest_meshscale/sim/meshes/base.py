@@ -21,6 +21,7 @@ from ..dataplane.topology import Topology
 from ..dataplane.wire import WireView, plain
 from ..faults import Faults
 from ..perf.params import DIRECT_PATH
+from ..server.kinds import Kind
 
 if TYPE_CHECKING:  # only for signatures: these packages import the data plane, which is below the meshes
     from ..controllers.manager import Key
@@ -96,11 +97,13 @@ class SimMesh:
     # ---- identity and API ----------------------------------------------------------------------------------
     name: ClassVar[str]  # the registry key, the driver's name, `--mesh`
     crd_folders: ClassVar[tuple[str, ...]] = ()  # upstream CRD folders (kwok) under --mesh-crds
-    kinds: ClassVar[tuple[Any, ...]] = ()  # server.kinds.Kind: CRD kinds the embedded API server serves built in
+    kinds: ClassVar[tuple[Kind, ...]] = ()  # its custom resources, served built in by every embedded API server
     # (store key, namespace or "") the agent watches on kwok to feed this mesh's model
     watched: ClassVar[tuple[tuple[str, str], ...]] = ()
     policy_resources: ClassVar[tuple[str, ...]] = ("networkpolicies.networking.k8s.io",)  # counted as policies
     images: ClassVar[Mapping[str, type[ImageHandler]]] = {}  # repository -> handler of the mesh's own images
+    tls_ports: ClassVar[tuple[int, ...]] = ()  # pod ports where the mesh, not the app, may answer TLS
+    perf_paths: ClassVar[tuple[str, ...]] = ()  # its modelled latency paths, parameters in perf_file()
 
     # ---- what is installed -----------------------------------------------------------------------------------
     def install(self, store: Store, ctx: SimContext) -> None:
@@ -119,7 +122,7 @@ class SimMesh:
         """Started writers the agent runs on kwok (`versions`: API group -> preferred version served)."""
         return []
 
-    # ---- the data plane ------------------------------------------------------------------------------------------
+    # ---- the data plane --------------------------------------------------------------------------------------
     def policy(self, topo: Topology, faults: Faults, src: Peer, src_pod: Obj | None, req: Request) -> Outcome:
         """The fate of one request under this mesh's policy semantics (NetworkPolicy by the CNI here)."""
         return enforce_netpols(topo.store, src, req, None)
@@ -133,16 +136,13 @@ class SimMesh:
         """What a capture between the two pods' nodes sees (the plaintext fault is applied before)."""
         return plain(src, dst, port, nodes, f"mesh {self.name!r} does not encrypt")
 
-    tls_ports: ClassVar[tuple[int, ...]] = ()  # pod ports where the mesh, not the app, may answer TLS
-
     def tls_listener(self, topo: Topology, faults: Faults, pod: Obj, port: int) -> TlsListener | None:
         """The mesh's TLS server on pod:port (a port of tls_ports), None when it does not listen there."""
         return None
 
-    # ---- the performance model ------------------------------------------------------------------------------
-    perf_paths: ClassVar[tuple[str, ...]] = ()  # modelled latency paths, parameters in perf_file()
-
+    # ---- the performance model -------------------------------------------------------------------------------
     def perf_file(self) -> Path:
+        """fixtures/meshes/<name>/sim-perf.yaml: its paths, their capacity per core, its components."""
         return data_path("meshes", self.name, PERF_FILE)
 
     def perf_path(self, outcome: Outcome) -> str:
