@@ -164,6 +164,18 @@ def test_no_module_outside_a_mesh_folder_names_a_mesh_specific_kind_port_or_name
     assert not offenders, "mesh-specific names outside meshes/<mesh>/ and sim/meshes/<mesh>/:\n" + "\n".join(offenders)
 
 
+def test_the_sim_reaches_a_mesh_only_through_its_registry() -> None:
+    """Outside sim/meshes/ the sim imports the registry (sim.meshes) or SimMesh (sim.meshes.base), never a mesh's
+    folder: a mesh is added by its folder and one registry line, and nothing else may need to know it."""
+    offenders = []
+    for module, path in MODULES.items():
+        if _layer(module) != "sim" or module.startswith("sim.meshes"):
+            continue
+        wrong = sorted(t for t in _imports(module, path) if t.startswith("sim.meshes.") and t != "sim.meshes.base")
+        offenders += [f"{module} imports {', '.join(wrong)}"] if wrong else []
+    assert not offenders, "\n".join(offenders)
+
+
 def test_the_sim_registry_models_every_driver_s_mesh() -> None:
     """A mesh is a driver folder plus a sim folder, each with one registry line (docs/architecture.md)."""
     assert set(SIM_MESHES) == set(DRIVERS)
