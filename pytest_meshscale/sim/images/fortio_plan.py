@@ -38,7 +38,7 @@ class Plan:
         self.mix = Mix(self.path, shares, deny_body=len(denied.body) if denied else 15)
         self.backends = [o.dst_pod for o in allowed if o.dst_pod is not None]
         self.target = _target(env, pod, host, port)
-        self.waypoint = next((p for p in map(env.model.l7_proxy, allowed) if p is not None), None)
+        self.l7_proxy = next((p for p in map(env.model.l7_proxy, allowed) if p is not None), None)
 
     def flow(self, run_id: str, pod: Obj, qps: float) -> Flow:
         nodes: dict[str, float] = {}
@@ -53,7 +53,7 @@ class Plan:
             str((pod.get("spec") or {}).get("nodeName") or ""),
             nodes,
             tuple(pod_name(b) for b in self.backends),
-            self.waypoint,
+            self.l7_proxy,
         )
 
     def saturation(self, env: Env, concurrent: int, writes_per_s: float) -> Saturation:

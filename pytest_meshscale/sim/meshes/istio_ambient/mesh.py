@@ -103,5 +103,5 @@ class IstioAmbientSim(SimMesh):
         if component == "waypoint":
             ns, gw = str(meta.get("namespace", "")), (meta.get("labels") or {}).get(NAME_LABEL, "")
             replicas = len(store.list("pods", ns, label_selector=f"{NAME_LABEL}={gw}")[0])
-            return ComponentLoad(book.waypoint_kqps(ns, gw) / max(1, replicas), len(store.list("services", ns)[0]))
+            return ComponentLoad(book.l7_proxy_kqps(ns, gw) / max(1, replicas), len(store.list("services", ns)[0]))
         return super().component_load(component, pod, book, store)
