@@ -15,8 +15,8 @@ from .install.versions import Versions
 from .lint_base import Check
 
 __all__ = [
-    "EDIT", "Component", "EncryptionFacts", "InstallContext", "MeshDriver", "MeshInfo", "MeshNotFound", "Rule",
-    "Unsupported", "image_tag",
+    "EDIT", "HTTP_GET", "TLS_APPLICATION_DATA", "Component", "EncryptionFacts", "InstallContext", "MeshDriver",
+    "MeshInfo", "MeshNotFound", "Rule", "Unsupported", "image_tag",
 ]
 
 EDIT = ("create", "delete", "get", "list", "watch", "patch")
@@ -24,6 +24,12 @@ EDIT = ("create", "delete", "get", "list", "watch", "patch")
 Rule = tuple[str, str, str, tuple[str, ...]]
 
 FEATURES = ("l4-policy", "l7-policy", "mtls", "wireguard", "ipsec", "fips")
+# pcap-filter byte tests on the first bytes of a TCP payload (its offset is the TCP header length, tcp[12] >> 4
+# words): a TLS record of type application_data (23, RFC 8446 section 5.1; every TLS 1.3 record after the
+# handshake), and an HTTP request line "GET " in ASCII.
+_PAYLOAD = "tcp[((tcp[12:1] & 0xf0) >> 2)"
+TLS_APPLICATION_DATA = f"{_PAYLOAD}:1] = 0x17"
+HTTP_GET = f"{_PAYLOAD}:4] = 0x47455420"
 
 
 class MeshNotFound(RuntimeError):
@@ -62,12 +68,29 @@ class EncryptionFacts:
     fips_capable: bool
     fips_reason: str
     between: str = "pods"  # "pods": a tunnel from pod IP to pod IP; "nodes": node to node (the server's node)
+    # The mTLS runs on the destination's app port itself (sidecar proxies), not on a port of its own: the wire
+    # tells TLS from plaintext by the first bytes of each TCP payload, not by the port.
+    on_app_port: bool = False
+    alpn: tuple[str, ...] = ()  # what a TLS probe offers so the mesh's listener takes it (Istio sidecars)
 
-    def capture_filter(self, client_ip: str, server_ip: str, server_node_ip: str) -> str:
+    def channel_port(self, app_port: int) -> int | None:
+        """The port the encrypted channel is seen on for traffic to `app_port` (None: not capturable)."""
+        return app_port if self.on_app_port else self.encrypted_port
+
+    def capture_filter(self, client_ip: str, server_ip: str, server_node_ip: str, app_port: int = 0) -> str:
         """Tcpdump filter for the encrypted channel of this client -> server traffic on the server's node."""
         if self.between == "nodes":
             return f"dst host {server_node_ip} and {self.encrypted_protocol} port {self.encrypted_port}"
-        return f"src host {client_ip} and dst host {server_ip} and {self.encrypted_protocol} port {self.encrypted_port}"
+        pair = f"src host {client_ip} and dst host {server_ip} and {self.encrypted_protocol}"
+        if self.on_app_port:
+            return f"{pair} port {app_port} and {TLS_APPLICATION_DATA}"
+        return f"{pair} port {self.encrypted_port}"
+
+    def plaintext_filter(self, client_ip: str, server_ip: str, app_port: int) -> str:
+        """Tcpdump filter for plaintext client -> server requests: any packet to the app port, or, where the mTLS
+        shares that port, the packets whose payload starts an HTTP GET (the captures' traffic is fortio GETs)."""
+        pair = f"src host {client_ip} and dst host {server_ip} and tcp port {app_port}"
+        return f"{pair} and {HTTP_GET}" if self.on_app_port else pair
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,8 +108,11 @@ def _send(cluster: Cluster, client: ClientPod, url: str, window_s: float) -> Non
                        repeatable=True)  # traffic for a capture window: a repeat only adds packets
 
 
-def tls_handshake(cluster: Cluster, namespace: str, node: str, target: str) -> TlsHandshake:
-    command = ["openssl", "s_client", "-connect", target]
+def tls_handshake(
+    cluster: Cluster, namespace: str, node: str, target: str, alpn: tuple[str, ...] = ()
+) -> TlsHandshake:
+    """`openssl s_client` from a pod on `node`; `alpn`: protocols to offer (a mesh's listener may require them)."""
+    command = ["openssl", "s_client", "-connect", target, *(("-alpn", ",".join(alpn)) if alpn else ())]
     log = run_job(cluster, _job(f"meshscale-tls-{next(_count)}", namespace, node, OPENSSL, command, False), 90)
     protocol = re.search(r"^\s*Protocol\s*:\s*(\S+)", log, re.MULTILINE)
     cipher = re.search(r"^\s*Cipher\s*:\s*(\S+)", log, re.MULTILINE)

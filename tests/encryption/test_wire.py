@@ -1,9 +1,10 @@
 """Traffic between pods on different nodes is encrypted on the wire as the mesh promises.
 
 Two captures on the server's node while the client sends requests: the app port between the two pod IPs
-must show no packet (no plaintext), and the mesh's encrypted channel (the port and endpoints its driver
-names) must show packets in the same kind of window, which proves the capture sees this traffic at all,
-so the zero above is not a blind filter."""
+must show no packet (no plaintext; where the mesh's mTLS shares the app port, as sidecars' does, no packet
+starting a plaintext HTTP request), and the mesh's encrypted channel (the port and endpoints its driver names,
+or TLS records on the app port) must show packets in the same kind of window, which proves the capture sees
+this traffic at all, so the zero above is not a blind filter."""
 
 import pytest
 
@@ -16,12 +17,12 @@ def test_no_plaintext_between_nodes(cluster, mesh, cross_node_pair):
     facts = mesh.driver.encryption(mesh.info)
     if facts.mechanism == "none":
         pytest.skip(f"{mesh.name}: {facts.fips_reason}")
-    if facts.encrypted_port is None:
+    if facts.channel_port(SERVER_PORT) is None:
         pytest.skip(f"{mesh.name}: no capture filter for {facts.mechanism} yet (its driver names no port)")
     pair = cross_node_pair
-    plaintext_filter = f"src host {pair.client_ip} and dst host {pair.server_ip} and tcp port {SERVER_PORT}"
+    plaintext_filter = facts.plaintext_filter(pair.client_ip, pair.server_ip, SERVER_PORT)
     plain = capture_during_traffic(cluster, pair.client, pair.server, plaintext_filter)
-    encrypted_filter = facts.capture_filter(pair.client_ip, pair.server_ip, pair.server_node_ip)
+    encrypted_filter = facts.capture_filter(pair.client_ip, pair.server_ip, pair.server_node_ip, SERVER_PORT)
     control = capture_during_traffic(cluster, pair.client, pair.server, encrypted_filter)
     attach_manifests({"captures": f"# plaintext filter\n{plain.log}\n# encrypted-channel control\n{control.log}"})
     blind = f"the capture saw no {facts.mechanism} packets either: it proves nothing ({control.filter})"

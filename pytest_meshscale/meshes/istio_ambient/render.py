@@ -29,7 +29,8 @@ from ..render_common import (
     namespace_patch,
 )
 
-__all__ = ["AMBIENT_LABELS", "WAYPOINT", "render_istio", "render_strict_mtls", "waypoint_gateway"]
+__all__ = ["AMBIENT_LABELS", "WAYPOINT", "authz_policy", "authz_rule", "check_istio_intents", "render_istio",
+           "render_strict_mtls", "waypoint_gateway"]
 
 WAYPOINT = "waypoint"
 AMBIENT_LABELS = {"istio.io/dataplane-mode": "ambient"}
@@ -59,17 +60,24 @@ def render_istio(
 
 
 def _check(intents: Sequence[Intent], proxy: ProxyAccess | None) -> None:
-    check_allow_only("istio", intents)
-    check_proxy_access("istio", intents, proxy)
+    check_istio_intents("istio", intents, proxy)
     waypoints = l7_namespaces(intents)
     for intent in intents:
         if intent.target.service is None and waypoints & set(intent.target.namespaces):
             reason = f"intent {intent.name}: a waypoint policy binds to a Service; give target.service"
             raise Unsupported("istio", reason)
+
+
+def check_istio_intents(mesh: str, intents: Sequence[Intent], proxy: ProxyAccess | None) -> None:
+    """What any Istio data plane needs of the intents: allow-only intents covered by a default deny, no policy
+    on the probe clients, and sources named by service account (Istio identifies peers by it, not labels)."""
+    check_allow_only(mesh, intents)
+    check_proxy_access(mesh, intents, proxy)
+    for intent in intents:
         for peer in (p for rule in intent.allow for p in rule.peers):
             if peer.labels and peer.service_account is None:
                 reason = f"intent {intent.name}: sources are identified by service account, not pod labels"
-                raise Unsupported("istio", f"{reason} {dict(peer.labels)}; give the peer a service_account")
+                raise Unsupported(mesh, f"{reason} {dict(peer.labels)}; give the peer a service_account")
 
 
 def _enrolled(intents: Sequence[Intent], extra: Iterable[str]) -> set[str]:
@@ -92,27 +100,27 @@ def waypoint_gateway(ns: str, labels: Mapping[str, str]) -> Obj:
 
 def _policies(intent: Intent, ns: str, waypoint: bool, labels: Mapping[str, str], td: str) -> list[Obj]:
     rules = effective_rules(intent)
-    direct = [_rule(r, ns, td, None) for r in rules if r.http is None]
+    direct = [authz_rule(r, ns, td, None) for r in rules if r.http is None]
     if waypoint and rules:  # Service traffic arrives from the waypoint, which enforced the intent already
         ports = sorted({p for r in rules for p in r.ports})
-        direct.append(_rule(Allow((), tuple(ports)), ns, td, [_principal(td, ns, WAYPOINT)]))
+        direct.append(authz_rule(Allow((), tuple(ports)), ns, td, [_principal(td, ns, WAYPOINT)]))
     selector = {"selector": {"matchLabels": dict(intent.target.labels)}} if intent.target.labels else {}
-    policies = [_policy(intent.name, ns, labels, {**selector, "action": "ALLOW"}, direct)]
+    policies = [authz_policy(intent.name, ns, labels, {**selector, "action": "ALLOW"}, direct)]
     if waypoint:
         ref = {"group": "", "kind": "Service", "name": intent.target.service}
-        l7 = [_rule(r, ns, td, None) for r in rules]
+        l7 = [authz_rule(r, ns, td, None) for r in rules]
         spec = {"targetRefs": [ref], "action": "ALLOW"}
-        policies.append(_policy(f"{intent.name}-waypoint", ns, labels, spec, l7))
+        policies.append(authz_policy(f"{intent.name}-waypoint", ns, labels, spec, l7))
     return policies
 
 
-def _policy(name: str, ns: str, labels: Mapping[str, str], spec: Obj, rules: list[Obj]) -> Obj:
+def authz_policy(name: str, ns: str, labels: Mapping[str, str], spec: Obj, rules: list[Obj]) -> Obj:
     # No rules: an ALLOW policy that matches nothing, i.e. deny everything (the docs' allow-nothing).
     full = {**spec, "rules": rules} if rules else spec
     return {**_AUTHZ, "metadata": metadata(name, ns, labels), "spec": full}
 
 
-def _rule(rule: Allow, ns: str, td: str, principals: list[str] | None) -> Obj:
+def authz_rule(rule: Allow, ns: str, td: str, principals: list[str] | None) -> Obj:
     sources = [{"principals": principals}] if principals else [_source(p, ns, td) for p in rule.peers]
     operation: Obj = {"ports": [str(p) for p in rule.ports]}
     if rule.http is not None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ...dataplane.peer import in_cidr
 
-__all__ = ["AuthzContext", "decide_authz", "policy_name"]
+__all__ = ["AuthzContext", "decide_authz", "has_l7", "policy_name", "strip_l7"]
 
 Obj = dict[str, Any]
 L7_OPERATION = ("hosts", "notHosts", "methods", "notMethods", "paths", "notPaths")
@@ -133,7 +133,7 @@ def has_l7(rule: Obj) -> bool:
     )
 
 
-def _strip_l7(rule: Obj) -> Obj:
+def strip_l7(rule: Obj) -> Obj:
     to = [
         {"operation": {k: v for k, v in (t.get("operation") or {}).items() if k not in L7_OPERATION}}
         for t in rule.get("to") or []
@@ -146,7 +146,7 @@ def rule_matches(rule: Obj, ctx: AuthzContext, action: str) -> bool:
     if not ctx.l7 and has_l7(rule):
         if action == "ALLOW":
             return False  # fail closed: ztunnel cannot honour the L7 part
-        rule = _strip_l7(rule)
+        rule = strip_l7(rule)
     froms, tos, whens = rule.get("from"), rule.get("to"), rule.get("when")
     return (
         (not froms or any(_source(f.get("source") or {}, ctx) for f in froms))

@@ -26,7 +26,8 @@ from ...dataplane.topology import Topology, labels_of, pod_ip, pod_key
 from ...server.selectors import match_labels
 from .authz import AuthzContext, decide_authz
 
-__all__ = ["ACCESS_DENIED_ISTIO", "ROOT_NAMESPACE", "UPSTREAM_RESET_BODY", "captured", "evaluate_istio", "waypoint_of"]
+__all__ = ["ACCESS_DENIED_ISTIO", "ROOT_NAMESPACE", "UPSTREAM_RESET_BODY", "captured", "evaluate_istio", "mtls_mode",
+           "selector_policies", "waypoint_of"]
 
 Obj = dict[str, Any]
 ROOT_NAMESPACE = "istio-system"
@@ -70,7 +71,9 @@ def waypoint_of(req: Request, topo: Topology) -> tuple[Obj | None, str]:
     return (gw, "") if role in wanted else (None, "")
 
 
-def _ztunnel_policies(store: Any, dst: Obj) -> list[Obj]:
+def selector_policies(store: Any, dst: Obj) -> list[Obj]:
+    """The policies a workload's own proxy enforces (ztunnel here, a sidecar too): selector, namespace-wide and
+    mesh-wide (root namespace) ones; targetRefs policies are a waypoint's."""
     ns, labels = pod_key(dst)[0], labels_of(dst)
     found = []
     for scope in {ns, ROOT_NAMESPACE}:
@@ -104,7 +107,7 @@ def _waypoint_policies(store: Any, gw: Obj, req: Request) -> list[Obj]:
     return found
 
 
-def _mtls_mode(store: Any, dst: Obj, port: int) -> str:
+def mtls_mode(store: Any, dst: Obj, port: int) -> str:
     """Effective PeerAuthentication mode for dst:port (workload > namespace > mesh; default PERMISSIVE)."""
     ns, labels = pod_key(dst)[0], labels_of(dst)
     layers: list[Obj] = []
@@ -152,12 +155,12 @@ def evaluate_istio(topo: Topology, src: Peer, src_pod: Obj | None, req: Request,
             return deny_l4("ztunnel (source node)", "reset", broken, dst)
         if gw is not None:
             return _via_waypoint(topo, gw, src, req, l7_bypass)
-    elif _mtls_mode(topo.store, dst, req.target_port) == "STRICT":
+    elif mtls_mode(topo.store, dst, req.target_port) == "STRICT":
         return deny_l4(
             ZTUNNEL, "reset", "PeerAuthentication STRICT rejects plaintext from a source outside the mesh", dst
         )
     ctx = _ctx(src, src_mtls, req, req.target_port, False)
-    ok, why = decide_authz(_ztunnel_policies(topo.store, dst), ctx)
+    ok, why = decide_authz(selector_policies(topo.store, dst), ctx)
     return allow(ZTUNNEL, dst, why) if ok else deny_l4(ZTUNNEL, "reset", why, dst)
 
 
@@ -169,7 +172,7 @@ def _via_waypoint(topo: Topology, gw: Obj, src: Peer, req: Request, l7_bypass: b
     if not ok:
         why = "l7-bypass fault: the waypoint's rules were not enforced"
     hop = _waypoint_peer(gw, topo)
-    ok2, why2 = decide_authz(_ztunnel_policies(topo.store, dst), _ctx(hop, True, req, req.target_port, False))
+    ok2, why2 = decide_authz(selector_policies(topo.store, dst), _ctx(hop, True, req, req.target_port, False))
     if not ok2:
         return Outcome(
             Verdict.DENY_L4,
