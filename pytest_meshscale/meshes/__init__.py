@@ -7,6 +7,7 @@ from .base import Component, EncryptionFacts, InstallContext, MeshDriver, MeshIn
 from .baseline.driver import BaselineDriver
 from .cilium.driver import CiliumDriver
 from .istio_ambient.driver import IstioAmbientDriver
+from .istio_sidecar.driver import IstioSidecarDriver
 
 __all__ = [
     "DRIVERS", "MESHES", "Component", "EncryptionFacts", "InstallContext", "MeshDriver", "MeshInfo",
@@ -14,8 +15,9 @@ __all__ = [
 ]
 
 # The registry: adding a mesh is its folder plus one line here. Order is the report's order.
-DRIVERS: dict[str, type[IstioAmbientDriver | CiliumDriver | BaselineDriver]] = {
+DRIVERS: dict[str, type[IstioAmbientDriver | IstioSidecarDriver | CiliumDriver | BaselineDriver]] = {
     "istio-ambient": IstioAmbientDriver,
+    "istio-sidecar": IstioSidecarDriver,
     "cilium": CiliumDriver,
     "baseline": BaselineDriver,
 }

@@ -48,6 +48,7 @@ Obj = dict[str, Any]
 NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace, always = its name
 CRDS = "customresourcedefinitions.apiextensions.k8s.io"
 Prepare = Callable[[Obj | None, Obj], None]  # (stored object or None, the object about to be written)
+Admission = Callable[[str, Obj], None]  # (resource, the new object about to be created): may change it in place
 
 
 class Page:
@@ -102,6 +103,9 @@ class Store:
         self._served_since: dict[str, int] = {}  # CRD kinds: watches from before their CRD are 410 Expired
         self._terminating: dict[str, float] = {}  # namespace -> monotonic time its deletion started
         self.write_counts: dict[str, int] = {"create": 0, "update": 0, "delete": 0}
+        # Mutating admission on create (a mesh's webhook, e.g. a sidecar injector): each may change the object
+        # about to be stored, for every writer, controllers included, before defaults and validation.
+        self.admission: list[Admission] = []
 
     # ---- reads ----------------------------------------------------------------------------------
     @property
@@ -242,6 +246,8 @@ class Store:
             new = {**obj, "metadata": meta}
             if kind:
                 new["apiVersion"], new["kind"] = obj.get("apiVersion") or kind.api_version(), kind.kind
+            for admit in self.admission:
+                admit(resource, new)
             self._defaults(resource, new, None)
             if prepare is not None:
                 prepare(None, new)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_meshscale.provision.installer import load_versions, plan_for
+from pytest_meshscale.meshes import MESHES as REGISTERED
+from pytest_meshscale.provision.installer import PlanError, load_versions, plan_for
 
 REPO = Path(__file__).resolve().parents[2]
 MESHES = REPO / "fixtures" / "meshes"
@@ -84,10 +85,21 @@ def test_fips_values_set_the_compliance_policy_and_ztunnel_tls12() -> None:
     assert "BoringSSL" in text  # documented as needing a FIPS build
 
 
+def _fips_plans(versions: Any) -> list[Any]:
+    """Every registered mesh's existing-cluster plan with its FIPS values where it has them (else without)."""
+    plans = []
+    for mesh in REGISTERED:
+        try:
+            plans.append(plan_for("existing", mesh, versions, fips=True))
+        except PlanError:
+            plans.append(plan_for("existing", mesh, versions))
+    return plans
+
+
 def test_every_values_file_is_used_by_some_plan() -> None:
     versions = load_versions(overrides={"istio_chart": "1.28.1"})
     plans = [plan_for("kind", "cilium", versions), plan_for("existing", "cilium", versions, platform="aks"),
-             plan_for("existing", "istio-ambient", versions, fips=True)]
+             *_fips_plans(versions)]
     used = {Path(a).resolve() for p in plans for s in p.steps for a in s.argv if "/meshes/" in a}
     on_disk = {p.resolve() for p in MESHES.glob("*/values*.yaml")}
     assert on_disk and on_disk == used

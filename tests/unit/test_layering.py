@@ -30,9 +30,10 @@ ALLOWED = {
     "scenario": {"model", "data", "cluster", "meshes", "progress"},
     "report": {"model", "data", "cluster", "meshes", "scenario", "progress"},
 }
-# A mesh's own folders: its driver (meshes/<mesh>/) and its sim model (sim/meshes/<mesh>/).
-MESH_FOLDERS = tuple(f"{root}{folder}/" for root in ("meshes/", "sim/meshes/")
-                     for folder in ("cilium", "istio_ambient", "baseline"))
+# A mesh's own folders, from the registries: its driver (meshes/<m>/) and its sim model (sim/meshes/<m>/).
+MESH_FOLDERS = tuple({f"{root}{cls.__module__.split('.')[-2]}/"
+                      for root, cls in [("meshes/", d) for d in DRIVERS.values()]
+                      + [("sim/meshes/", type(m)) for m in SIM_MESHES.values()]})
 MESH_NAMES = frozenset(DRIVERS) | frozenset(SIM_MESHES)
 # Where a mesh's name may stand outside its folders, and why.
 NAMES_ALLOWED = {

@@ -135,3 +135,17 @@ def test_the_fips_values_set_exactly_what_the_verdict_reads_but_not_the_build() 
     ok, reason = fips_verdict(values["env"], metadata, proxy_image(VALUES))
     assert not ok and reason == "not FIPS: the injected proxy docker.io/istio/proxyv2:1.30.3 is not a FIPS build of " \
                                 "Envoy (BoringSSL-FIPS)"
+
+
+def test_kind_dry_run_lists_the_install_steps_and_runs_nothing(pytester: pytest.Pytester,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_meshscale.provision.installer import plan_for
+    from tests.unit.test_install_dry_run import METRICS, _dry_run, _steps
+
+    out = _dry_run(pytester, monkeypatch, "--mesh-cluster=kind", "--mesh=istio-sidecar",
+                   "--mesh-istio-sidecar-version=1.30.1").stdout.str()
+    expected = ["kind-cluster", "wait-nodes", "namespace-istio-system", "helm-istio-base", "helm-istiod",
+                "wait-deployment-istiod", *METRICS]
+    assert _steps(out) == expected == [s.name for s in plan_for("kind", "istio-sidecar", load_versions()).steps]
+    assert f"--config {REPO / 'fixtures' / 'kind' / 'istio-sidecar.yaml'}" in out
+    assert out.count("--version 1.30.1") == 2 and "ztunnel" not in out and "gateway-api" not in out

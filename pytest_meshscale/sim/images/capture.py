@@ -3,17 +3,21 @@
 Contract: the container's command/args hold a tcpdump command line, optionally after `timeout SECONDS`
 and inside `sh -c "..."`, e.g. `timeout 10 tcpdump -n -i any -c 5 'src host A and dst host B and tcp
 port 8080'`. Filter primitives joined by `and`: `[src|dst] host IP`, `[tcp|udp] [src|dst] port N`,
-`tcp`, `udp`, `esp`. The capture window starts when the Job pod runs and lasts the `timeout` (10 s
-without one); it sees the packets of requests that crossed the simulated data plane in that window,
-as the wire carries them (data plane `wire()`: plaintext on the app port, HBONE on 15008 between pod
-IPs, WireGuard UDP 51871 or ESP between node IPs), 10 packets per request. The log is tcpdump's: the
-two banner lines, one line per packet, then `N packets captured`, `N packets received by filter`,
-`0 packets dropped by kernel`. Exit code 0 (1 with `tcpdump: syntax error` for an unknown filter).
-The capture is not limited to the Job's node (a simplification).
+`tcp`, `udp`, `esp`, and a test of a TCP payload's first bytes, `tcp[((tcp[12:1] & 0xf0) >> 2):N] = 0xHEX`
+(or `!=`). The capture window starts when the Job pod runs and lasts the `timeout` (10 s without one); it
+sees the packets of requests that crossed the simulated data plane in that window, as the wire carries them
+(data plane `wire()`: plaintext on the app port, HBONE on 15008 between pod IPs, a sidecar's mTLS on the app
+port, WireGuard UDP 51871 or ESP between node IPs), 10 packets per request. A TCP payload begins `GET `
+toward the server and `HTTP` back when plaintext, and with a TLS application_data record header (17 03 03)
+when the wire's view is TLS. The log is tcpdump's: the two banner lines, one line per packet, then
+`N packets captured`, `N packets received by filter`, `0 packets dropped by kernel`. Exit code 0 (1 with
+`tcpdump: syntax error` for an unknown filter). The capture is not limited to the Job's node (a
+simplification).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +30,11 @@ from .traffic import PACKETS_PER_REQUEST
 __all__ = ["Capture", "parse_tcpdump"]
 
 Obj = dict[str, Any]
-Packet = tuple[str, str, int, str, int]  # proto, src addr, src port, dst addr, dst port
+Packet = tuple[str, str, int, str, int, bytes]  # proto, src addr, src port, dst addr, dst port, payload head
+# tcp[((tcp[12:1] & 0xf0) >> 2):N] = 0xHEX: the N first payload bytes (pcap-filter byte offsets into the TCP
+# segment: the header length is the high nibble of byte 12, in 32-bit words)
+PAYLOAD = re.compile(r"^tcp\[\(\(tcp\[12:1\] & 0xf0\) >> 2\):(\d)\] (=|!=) 0x([0-9a-fA-F]+)$")
+TLS_RECORD = bytes.fromhex("170303")  # application_data, legacy version 1.2 (RFC 8446 section 5.1)
 VALUE_OPTS = {"-i", "-c", "-w", "-s", "-W", "-G", "-C", "-r", "-B", "-Q"}
 BANNER = (
     "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n"
@@ -34,7 +42,15 @@ BANNER = (
 )
 
 
+def _payload(match: re.Match[str]) -> Callable[[Packet], bool]:
+    size, op, value = int(match.group(1)), match.group(2), bytes.fromhex(match.group(3).zfill(2 * int(match.group(1))))
+    return lambda p: p[0] == "tcp" and len(p[5]) >= size and (p[5][:size] == value) == (op == "=")
+
+
 def _primitive(words: list[str]) -> Callable[[Packet], bool]:
+    payload = PAYLOAD.match(" ".join(words))
+    if payload:
+        return _payload(payload)
     proto = words.pop(0) if words[0] in ("tcp", "udp", "esp") else ""
     direction = words.pop(0) if words and words[0] in ("src", "dst") else ""
     if not words:
@@ -109,8 +125,11 @@ class Capture(ImageHandler):
             view = self.env.dataplane.wire(src, dst, t.port)
             proto = {"udp": "udp", "esp": "esp"}.get(view.transport, "tcp")
             sport = view.port if proto == "udp" else 43210
-            fwd: Packet = (proto, view.src_addr, sport, view.dst_addr, view.port)
-            back: Packet = (proto, view.dst_addr, view.port, view.src_addr, sport)
+            plain, tls = view.protocol == "plaintext", bool(view.tls_version)
+            fwd: Packet = (proto, view.src_addr, sport, view.dst_addr, view.port,
+                           b"GET " if plain else TLS_RECORD if tls else b"")
+            back: Packet = (proto, view.dst_addr, view.port, view.src_addr, sport,
+                            b"HTTP" if plain else TLS_RECORD if tls else b"")
             for k in range(max(1, round(requests * PACKETS_PER_REQUEST))):
                 pkt = fwd if k % 2 == 0 else back
                 out.append((pkt, _line(t.start, pkt, view.protocol)))
@@ -119,7 +138,7 @@ class Capture(ImageHandler):
 
 def _line(ts: float, p: Packet, protocol: str) -> str:
     stamp = time.strftime("%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1e6):06d}"
-    proto, sa, sp, da, dp = p
+    proto, sa, sp, da, dp, _ = p
     if proto == "udp":
         return f"{stamp} eth0 Out IP {sa}.{sp} > {da}.{dp}: UDP, length 1452\n"
     if proto == "esp":

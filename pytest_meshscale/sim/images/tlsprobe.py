@@ -1,9 +1,11 @@
 """The TLS-probe Job image (`alpine/openssl`, whose entrypoint is `openssl`; `openssl s_client` in
 `nicolaka/netshoot` is treated the same).
 
-Contract: args `s_client -connect IP_OR_HOST:PORT [-tls1_2|-tls1_3] [-servername NAME]` (optionally
+Contract: args `s_client -connect IP_OR_HOST:PORT [-tls1_2|-tls1_3] [-servername NAME] [-alpn P1,P2]` (optionally
 inside `sh -c "... | openssl s_client ..."`). A port where the cluster's mesh runs a TLS server for the pod
-(SimMesh.tls_listener: Istio ambient's HBONE on a captured pod) answers with that server's version and cipher;
+(SimMesh.tls_listener: Istio ambient's HBONE on a captured pod, an Istio sidecar on an app port) answers with that
+server's version, cipher and selected ALPN protocol (`ALPN protocol: P`, else `No ALPN negotiated`); a server
+that requires ALPN protocols the client did not offer closes the connection (`unexpected eof while reading`);
 on the mesh's TLS ports nothing else listens; another listening port answers plaintext (handshake fails: `wrong
 version number`); nothing listening: `Connection refused`. The log follows `openssl s_client`:
 `CONNECTED(00000003)`, ..., `New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384`, and the `SSL-Session:` block
@@ -31,13 +33,16 @@ REFUSED = "40C7B5A1E07F0000:error:8000006F:system library:BIO_connect:Connection
 NOT_TLS = (
     "40C7B5A1E07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl/record/ssl3_record.c:354\n"
 )
+EOF_READING = (
+    "40C7B5A1E07F0000:error:0A000126:SSL routines::unexpected eof while reading:ssl/record/rec_layer_s3.c:692:\n"
+)
 BAD_VERSION = (
     "40C7B5A1E07F0000:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:"
     "ssl/record/rec_layer_s3.c:1584:SSL alert number 70\n"
 )
 
 
-def _session(version: str, cipher: str) -> str:
+def _session(version: str, cipher: str, alpn: str = "") -> str:
     temp = "X25519, 253 bits" if version == "TLSv1.3" else "ECDH, prime256v1, 256 bits"
     return (
         "CONNECTED(00000003)\n---\nCertificate chain\n 0 s:\n   i:O = cluster.local\n---\n"
@@ -46,7 +51,8 @@ def _session(version: str, cipher: str) -> str:
         f"Server Temp Key: {temp}\n---\nSSL handshake has read 1372 bytes and written 437 bytes\n"
         "Verification error: unable to get local issuer certificate\n---\n"
         f"New, {version}, Cipher is {cipher}\nServer public key is 256 bit\n"
-        "Secure Renegotiation IS NOT supported\nCompression: NONE\nExpansion: NONE\nNo ALPN negotiated\n"
+        "Secure Renegotiation IS NOT supported\nCompression: NONE\nExpansion: NONE\n"
+        f"{f'ALPN protocol: {alpn}' if alpn else 'No ALPN negotiated'}\n"
         f"SSL-Session:\n    Protocol  : {version}\n    Cipher    : {cipher}\n"
         "    Verify return code: 20 (unable to get local issuer certificate)\n---\nDONE\n"
     )
@@ -72,7 +78,8 @@ class TlsProbe(ImageHandler):
         port = int(port_text) if port_text.isdigit() else 443
         forced = {"-tls1_2": "TLSv1.2", "-tls1_3": "TLSv1.3"}
         want = next((v for k, v in forced.items() if k in words), "")
-        code, log = self.handshake(self._target(pod, host), host, port, want)
+        alpn = words[words.index("-alpn") + 1].split(",") if "-alpn" in words[:-1] else []
+        code, log = self.handshake(self._target(pod, host), host, port, want, tuple(alpn))
         return JobOutcome(code, log)
 
     def _target(self, pod: Obj, host: str) -> Obj | None:
@@ -80,16 +87,19 @@ class TlsProbe(ImageHandler):
         found = topo.resolve(host, str(pod["metadata"].get("namespace", "")))
         return found.pods[0] if found.pods else None
 
-    def handshake(self, target: Obj | None, host: str, port: int, want: str) -> tuple[int, str]:
+    def handshake(self, target: Obj | None, host: str, port: int, want: str,
+                  alpn: tuple[str, ...] = ()) -> tuple[int, str]:
         listener = self._listener(target, port) if target is not None else None
         if target is None or not self._listens(target, port, listener):
             return 1, f"connect:errno=111\n{REFUSED}"
         if listener is None:
             return 1, _failed(NOT_TLS)
+        if not listener.takes(alpn):
+            return 1, _failed(EOF_READING)
         negotiated = listener.negotiate(want)
         if negotiated is None:
             return 1, _failed(BAD_VERSION)
-        return 0, _session(*negotiated)
+        return 0, _session(*negotiated, listener.alpn(alpn))
 
     def _listener(self, target: Obj, port: int) -> TlsListener | None:
         env = self.env

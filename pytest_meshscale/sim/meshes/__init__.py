@@ -11,6 +11,7 @@ from .base import ComponentLoad, MeshController, SimContext, SimMesh, TlsListene
 from .baseline import BaselineSim
 from .cilium import CiliumSim
 from .istio_ambient import IstioAmbientSim
+from .istio_sidecar import IstioSidecarSim
 
 __all__ = ["MESHES", "SIM_MESHES", "ComponentLoad", "MeshController", "SimContext", "SimMesh", "TlsListener",
            "Writer", "sim_mesh"]
@@ -18,6 +19,7 @@ __all__ = ["MESHES", "SIM_MESHES", "ComponentLoad", "MeshController", "SimContex
 # The registry, in the drivers' order (meshes/__init__.py: DRIVERS).
 SIM_MESHES: dict[str, SimMesh] = {mesh.name: mesh for mesh in (
     IstioAmbientSim(),
+    IstioSidecarSim(),
     CiliumSim(),
     BaselineSim(),
 )}

@@ -74,6 +74,8 @@ class TlsListener:
     cipher: str
     accepted: tuple[str, ...]  # the versions it accepts
     ciphers: Mapping[str, str]  # the cipher per version, when the client forces one
+    alpn_required: tuple[str, ...] = ()  # the client must offer one of these, or it is closed (); () = none needed
+    alpn_protocols: tuple[str, ...] = ()  # what the server selects from, in its order of preference
 
     def negotiate(self, want: str) -> tuple[str, str] | None:
         """(version, cipher) for a client forcing `want` ('' = none), None when the server refuses it."""
@@ -82,6 +84,14 @@ class TlsListener:
         if want and want != self.version:
             return want, self.ciphers[want]
         return self.version, self.cipher
+
+    def takes(self, offered: tuple[str, ...]) -> bool:
+        """Whether a client offering these ALPN protocols reaches this TLS server at all."""
+        return not self.alpn_required or bool(set(offered) & set(self.alpn_required))
+
+    def alpn(self, offered: tuple[str, ...]) -> str:
+        """The protocol the server selects ('' = none negotiated): its first that the client offers."""
+        return next((p for p in self.alpn_protocols if p in offered), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +118,11 @@ class SimMesh:
     # ---- what is installed -----------------------------------------------------------------------------------
     def install(self, store: Store, ctx: SimContext) -> None:
         """Create the mesh's objects as its helm install leaves them (kube-system basics are the world's)."""
+
+    def admit(self, resource: str, obj: Obj, store: Store, ctx: SimContext) -> None:
+        """The mesh's mutating admission webhook (Istio's sidecar injector): may change `obj`, a `resource` about to
+        be created, in place (replace nested values, never mutate them: they may be the writer's). Runs in the
+        embedded API server's every create, for every writer (its controllers too)."""
 
     def controllers(self, store: Store, ctx: SimContext) -> tuple[MeshController, ...]:
         """The mesh's in-cluster controllers on the sim."""
@@ -137,7 +152,8 @@ class SimMesh:
         return plain(src, dst, port, nodes, f"mesh {self.name!r} does not encrypt")
 
     def tls_listener(self, topo: Topology, faults: Faults, pod: Obj, port: int) -> TlsListener | None:
-        """The mesh's TLS server on pod:port (a port of tls_ports), None when it does not listen there."""
+        """The mesh's TLS server on pod:port (a port of tls_ports, or an app port a sidecar captures), None when it
+        does not listen there."""
         return None
 
     # ---- the performance model -------------------------------------------------------------------------------

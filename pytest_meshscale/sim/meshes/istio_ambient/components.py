@@ -23,7 +23,8 @@ from ...components.build import (
 )
 from ...store import Store
 
-__all__ = ["ISTIO_NS", "ISTIO_VERSION", "install_istio", "istio_labels"]
+__all__ = ["HUB", "ISTIO_NS", "ISTIO_VERSION", "NOT_MESHED", "install_istio", "istio_labels", "istiod_objects",
+           "mesh_configmap"]
 
 ISTIO_VERSION = "1.24.2"
 ISTIO_NS = "istio-system"
@@ -40,20 +41,21 @@ trustDomain: cluster.local
 """
 
 
-def istio_labels(chart: str) -> dict[str, str]:
+def istio_labels(chart: str, version: str = ISTIO_VERSION) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": chart,
         "app.kubernetes.io/instance": chart,
         "app.kubernetes.io/part-of": "istio",
-        "app.kubernetes.io/version": ISTIO_VERSION,
+        "app.kubernetes.io/version": version,
         "app.kubernetes.io/managed-by": "Helm",
-        "helm.sh/chart": f"{chart}-{ISTIO_VERSION}",
+        "helm.sh/chart": f"{chart}-{version}",
     }
 
 
-def _istiod(profile: Profile) -> list[Obj]:
+def istiod_objects(profile: Profile, version: str = ISTIO_VERSION, ambient: bool = True) -> list[Obj]:
+    """istiod's Deployment and Service; `ambient`: add the env profile=ambient sets (ztunnel's CA trust)."""
     labels = {
-        **istio_labels("istiod"),
+        **istio_labels("istiod", version),
         "app": "istiod",
         "istio": "pilot",
         "istio.io/rev": "default",
@@ -65,15 +67,15 @@ def _istiod(profile: Profile) -> list[Obj]:
         "REVISION": "default",
         "PILOT_CERT_PROVIDER": "istiod",
         "CLUSTER_ID": "Kubernetes",
-        "PILOT_ENABLE_AMBIENT": "true",
-        "CA_TRUSTED_NODE_ACCOUNTS": "istio-system/ztunnel,kube-system/ztunnel",
+        **({"PILOT_ENABLE_AMBIENT": "true", "CA_TRUSTED_NODE_ACCOUNTS": "istio-system/ztunnel,kube-system/ztunnel"}
+           if ambient else {}),
         "PILOT_TRACE_SAMPLING": "1",
         "ISTIOD_ADDR": "istiod.istio-system.svc:15012",
         "PLATFORM": "",
     }
     discovery = container(
         "discovery",
-        f"{HUB}/pilot:{ISTIO_VERSION}",
+        f"{HUB}/pilot:{version}",
         "500m",
         "2048Mi",
         {"http-debug": 8080, "grpc-xds": 15010, "tls-xds": 15012, "https-webhooks": 15017, "http-monitoring": 15014},
@@ -171,11 +173,12 @@ def _gateway_classes() -> list[Obj]:
     ]
 
 
+def mesh_configmap(version: str = ISTIO_VERSION) -> Obj:
+    """The mesh config istiod and the injector read (ConfigMap istio, key mesh)."""
+    labels = {**istio_labels("istiod", version), "istio.io/rev": "default"}
+    return configmap("istio", ISTIO_NS, {"mesh": MESH_CONFIG, "meshNetworks": "networks: {}"}, labels)
+
+
 def install_istio(store: Store, profile: Profile) -> None:
-    mesh_cm = configmap(
-        "istio",
-        ISTIO_NS,
-        {"mesh": MESH_CONFIG, "meshNetworks": "networks: {}"},
-        {**istio_labels("istiod"), "istio.io/rev": "default"},
-    )
-    create_all(store, [namespace(ISTIO_NS), mesh_cm, *_istiod(profile), _ztunnel(), _cni(), *_gateway_classes()])
+    create_all(store, [namespace(ISTIO_NS), mesh_configmap(), *istiod_objects(profile), _ztunnel(), _cni(),
+                       *_gateway_classes()])
