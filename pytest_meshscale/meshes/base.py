@@ -72,6 +72,8 @@ class EncryptionFacts:
     # tells TLS from plaintext by the first bytes of each TCP payload, not by the port.
     on_app_port: bool = False
     alpn: tuple[str, ...] = ()  # what a TLS probe offers so the mesh's listener takes it (Istio sidecars)
+    # labels that keep a probe pod out of the mesh (no sidecar injected), so it meets the wire, not its own proxy
+    probe_labels: Mapping[str, str] = field(default_factory=dict)
 
     def channel_port(self, app_port: int) -> int | None:
         """The port the encrypted channel is seen on for traffic to `app_port` (None: not capturable)."""

@@ -11,6 +11,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..cluster.base import Cluster, ClusterError, Manifest
@@ -49,16 +50,18 @@ def packets_captured(log: str) -> int:
     return int(match.group(1))
 
 
-def _job(name: str, namespace: str, node: str, image: str, command: list[str], host_network: bool) -> Manifest:
+def _job(name: str, namespace: str, node: str, image: str, command: list[str], host_network: bool,
+         pod_labels: Mapping[str, str] | None = None) -> Manifest:
     container: dict = {"name": name.split("-")[1], "image": image, "command": command}
     if host_network:
         container["securityContext"] = {"capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}}
+    labels = {**(pod_labels or {}), "app": "meshscale-probe"}
     spec = {"restartPolicy": "Never", "nodeName": node, "hostNetwork": host_network, "containers": [container],
             "tolerations": [{"operator": "Exists"}]}
     return {
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": name, "namespace": namespace, "labels": {"app": "meshscale-probe"}},
-        "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": {"app": "meshscale-probe"}}, "spec": spec}},
+        "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": labels}, "spec": spec}},
     }  # fmt: skip
 
 
@@ -108,12 +111,13 @@ def _send(cluster: Cluster, client: ClientPod, url: str, window_s: float) -> Non
                        repeatable=True)  # traffic for a capture window: a repeat only adds packets
 
 
-def tls_handshake(
-    cluster: Cluster, namespace: str, node: str, target: str, alpn: tuple[str, ...] = ()
-) -> TlsHandshake:
-    """`openssl s_client` from a pod on `node`; `alpn`: protocols to offer (a mesh's listener may require them)."""
+def tls_handshake(cluster: Cluster, namespace: str, node: str, target: str, alpn: tuple[str, ...] = (),
+                  pod_labels: Mapping[str, str] | None = None) -> TlsHandshake:
+    """`openssl s_client` from a pod on `node`; `alpn`: protocols to offer (a mesh's listener may require them);
+    `pod_labels`: what keeps the probe pod itself out of the mesh (EncryptionFacts.probe_labels)."""
     command = ["openssl", "s_client", "-connect", target, *(("-alpn", ",".join(alpn)) if alpn else ())]
-    log = run_job(cluster, _job(f"meshscale-tls-{next(_count)}", namespace, node, OPENSSL, command, False), 90)
+    job = _job(f"meshscale-tls-{next(_count)}", namespace, node, OPENSSL, command, False, pod_labels)
+    log = run_job(cluster, job, 90)
     protocol = re.search(r"^\s*Protocol\s*:\s*(\S+)", log, re.MULTILINE)
     cipher = re.search(r"^\s*Cipher\s*:\s*(\S+)", log, re.MULTILINE)
     ok = bool(protocol and cipher and cipher.group(1) not in ("0000", "(NONE)"))

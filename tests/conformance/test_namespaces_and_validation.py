@@ -121,3 +121,12 @@ def test_a_pod_template_is_validated(admin: KubeCluster, namespace: str) -> None
         admin.apply([dep])
     assert "HTTP 422" in str(err.value) and "spec.template.spec.containers[0].name" in str(err.value)
     assert "spec.template.spec.containers[0].ports[0].containerPort" in str(err.value)
+
+
+def test_the_log_of_a_pod_with_more_than_one_container_needs_its_name(admin: KubeCluster, namespace: str) -> None:
+    """A sidecar-injected pod (a mesh's proxy beside the app): the API server will not guess which log is meant."""
+    containers = [{"name": n, "image": "registry.k8s.io/pause:3.10"} for n in ("app", "proxy")]
+    admin.apply([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "two", "namespace": namespace},
+                  "spec": {"containers": containers}}])
+    status, body = call(admin, "GET", f"/api/v1/namespaces/{namespace}/pods/two/log", accept=(400,))
+    assert status == 400 and "a container name must be specified for pod two, choose one of: [app proxy]" in str(body)

@@ -21,7 +21,7 @@ def test_encrypted_port_speaks_mtls(cluster, mesh, cross_node_pair):
     ns, node = server["metadata"]["namespace"], server["spec"]["nodeName"]
     facts = mesh.driver.encryption(mesh.info)
     port = facts.channel_port(SERVER_PORT)
-    hs = tls_handshake(cluster, ns, node, f"{cross_node_pair.server_ip}:{port}", facts.alpn)
+    hs = tls_handshake(cluster, ns, node, f"{cross_node_pair.server_ip}:{port}", facts.alpn, facts.probe_labels)
     where = f"{facts.mechanism} port {port} of {server['metadata']['name']}"
     assert hs.ok, f"no TLS handshake on {where}:\n{hs.log[-600:]}"
     if "fips" in mesh.info.features:

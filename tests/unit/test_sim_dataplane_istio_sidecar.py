@@ -4,6 +4,9 @@ listener the openssl probe meets (ALPN-gated in PERMISSIVE), the capture's paylo
 
 from __future__ import annotations
 
+import base64
+import copy
+import json
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from test_sim_images_jobs import captured, job
 from pytest_meshscale.data.profiles import load_profile
 from pytest_meshscale.meshes.base import MeshInfo
 from pytest_meshscale.meshes.istio_sidecar.driver import IstioSidecarDriver
+from pytest_meshscale.sim.agent.admission import review_response
 from pytest_meshscale.sim.dataplane import Topology, Verdict
 from pytest_meshscale.sim.faults import Faults
 from pytest_meshscale.sim.images import SimRuntime
@@ -236,3 +240,34 @@ def test_the_openssl_probe_with_istios_alpn_meets_the_sidecar_and_without_it_is_
     assert "    Protocol  : TLSv1.3\n" in out.log and "    Cipher    : TLS_AES_256_GCM_SHA384\n" in out.log
     bare = rt.run_job_pod(job(w, "tls2", "alpine/openssl:3.3.2", [], ["openssl", "s_client", "-connect", target]))
     assert bare.exit_code == 1 and "unexpected eof while reading" in bare.log
+
+
+def _apply(obj: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSONPatch `add` ops the webhook answers with, applied as the API server would (RFC 6902 4.1)."""
+    out = copy.deepcopy(obj)
+    for op in ops:
+        assert op["op"] == "add"
+        *parents, last = op["path"].strip("/").split("/")
+        target = out
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = op["value"]
+    return out
+
+
+def test_on_kwok_the_injector_is_a_webhook_answering_with_the_patch_of_what_admit_does() -> None:
+    w = sidecar_world()
+    ctx = SimContext(load_profile("smoke"), Faults())
+    pod = {"apiVersion": "v1", "kind": "Pod",  # as the ReplicaSet controller sends it: generateName, no namespace
+           "metadata": {"generateName": "loadservice-7f9-", "labels": {"app": "loadservice"}},
+           "spec": {"containers": [{"name": "main", "image": "gcr.io/istio-testing/isotope:0.0.3"}]}}
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+              "request": {"uid": "u1", "operation": "CREATE", "namespace": "ns-001",
+                          "resource": {"group": "", "version": "v1", "resource": "pods"}, "object": pod}}
+    answer = review_response(review, lambda r, o: MESH.admit(r, o, w.store, ctx))["response"]
+    assert (answer["uid"], answer["allowed"], answer["patchType"]) == ("u1", True, "JSONPatch")
+    patched = _apply(pod, json.loads(base64.b64decode(answer["patch"])))
+    assert names(patched) == ["main", "istio-proxy"] and patched["metadata"]["labels"]["security.istio.io/tlsMode"]
+    assert "namespace" not in patched["metadata"]  # only labels, annotations and spec are patched
+    elsewhere = {**review, "request": {**review["request"], "namespace": "plain"}}
+    assert "patch" not in review_response(elsewhere, lambda r, o: MESH.admit(r, o, w.store, ctx))["response"]

@@ -28,6 +28,7 @@ __all__ = ["IstioSidecarDriver", "fips_verdict", "proxy_image"]
 FIPS_POLICY = "fips-140-2"
 INJECTOR_CONFIGMAP = "istio-sidecar-injector"  # the istiod chart's injection templates and values
 SIDECAR = "istio-proxy"
+INJECT_LABEL = "sidecar.istio.io/inject"  # a pod's own say over injection (istio.io sidecar-injection)
 # Every ALPN Istio's inbound mTLS chains accept (pilot/pkg/networking/core/listener.go allIstioMtlsALPNs): a TLS
 # client must offer one of them, or a PERMISSIVE sidecar matches no filter chain and closes the connection.
 ISTIO_MTLS_ALPN = ("istio-peer-exchange", "istio")
@@ -124,8 +125,10 @@ class IstioSidecarDriver:
         ]
 
     def encryption(self, info: MeshInfo) -> EncryptionFacts:
+        # The TLS probe Job runs in a fleet namespace: without the opt-out it would get a sidecar, which would meet
+        # the server in its place and keep the Job from ever completing.
         return EncryptionFacts("sidecar-mtls", None, "tcp", "fips" in info.features, info.details.get("fips", ""),
-                               on_app_port=True, alpn=ISTIO_MTLS_ALPN)
+                               on_app_port=True, alpn=ISTIO_MTLS_ALPN, probe_labels={INJECT_LABEL: "false"})
 
     def strict_mtls(self, namespaces: Sequence[str], labels: Mapping[str, str],
                     proxy: ProxyAccess) -> list[Manifest]:

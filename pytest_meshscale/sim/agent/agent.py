@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..faults import Faults
+from ..meshes.base import SimContext
 from ..metrics_api import ResourceMetrics
 from ..runtime import ProxyResult
+from .admission import AdmissionEndpoint
 from .http_conn import serve_http
 from .informer import Client, Informer, wait_synced
 from .jobs import JobPods
@@ -54,6 +56,7 @@ class Agent:
         from ..images import SimRuntime  # late: it pulls in the data plane and the perf model
 
         self.client, self.mesh, self.log = client, mesh, log
+        self.context = SimContext(profile, faults, seed)  # what the mesh's admission reads besides the cluster
         self.mirror = Mirror()
         self.mirror.writes = ApiWrites(lambda: client.get_text("/metrics")).counts  # churn, for the perf model
         # Built on the empty mirror, before any watch: its indexes then see every event from the first list on.
@@ -62,6 +65,7 @@ class Agent:
         self.informers: list[Informer] = []
         self.writers: list[Writer] = []  # what the agent plays of the mesh's control plane
         self.metrics: tuple[str, MetricsEndpoint] | None = None  # (the endpoint's ip:port, its server)
+        self.admission: tuple[str, AdmissionEndpoint] | None = None  # likewise, the mesh's webhook
 
     def _preferred_versions(self) -> dict[str, str]:
         """group -> the version the API server prefers; groups it does not serve are absent."""
@@ -107,12 +111,21 @@ class Agent:
         metrics = ResourceMetrics(self.mirror, self.runtime.pod_usage)
         self.metrics = (target, MetricsEndpoint(metrics, serving_context(cert, key, client_ca)))
 
+    def serve_admission(self, target: str, cert: Path, key: Path) -> AdmissionEndpoint:
+        """Answer the API server's CONNECTs to `target` (the admission webhook's endpoint) with the mesh's admission
+        (SimMesh.admit over the Mirror), over TLS with `cert`/`key`."""
+        model, mirror, ctx = self.runtime.dataplane.model, self.mirror, self.context
+        endpoint = AdmissionEndpoint(lambda resource, obj: model.admit(resource, obj, mirror, ctx), cert, key)  # type: ignore[arg-type]
+        self.admission = (target, endpoint)
+        return endpoint
+
     # ---- the API server's connections to pods ----------------------------------------------------------
     def connect(self, target: str, conn: socket.socket) -> None:
         """A CONNECT to `ip:port`: 200 and the pod's HTTP served, or 503 when no pod has that IP. The metrics
-        APIService's endpoint is served as metrics.k8s.io (serve_metrics)."""
-        if self.metrics is not None and target == self.metrics[0]:
-            return self.metrics[1].connect(target, conn)
+        APIService's endpoint is served as metrics.k8s.io (serve_metrics), the webhook's as admission."""
+        for served in (self.metrics, self.admission):
+            if served is not None and target == served[0]:
+                return served[1].connect(target, conn)
         ip, _, port_text = target.rpartition(":")
         if not port_text.isdigit():
             return _refuse(conn, f"bad CONNECT target {target!r}")

@@ -23,7 +23,7 @@ from typing import Any
 from .kubeapi import Api
 from .pki import METRICS_SERVICE
 
-__all__ = ["APISERVICE", "LABELS", "METRICS_ENDPOINT", "manifests", "register"]
+__all__ = ["APISERVICE", "LABELS", "METRICS_ENDPOINT", "agent_service", "manifests", "register"]
 
 Obj = dict[str, Any]
 APISERVICE = "v1beta1.metrics.k8s.io"
@@ -35,25 +35,32 @@ LABELS = {"app.kubernetes.io/name": METRICS_SERVICE[1], "app.kubernetes.io/compo
 _APISERVICES = "/apis/apiregistration.k8s.io/v1/apiservices"
 
 
-def manifests(ca_pem: bytes) -> list[Obj]:
-    """Service, EndpointSlice and APIService, in creation order."""
-    ns, name = METRICS_SERVICE
-    ip, port = METRICS_ENDPOINT
-    meta = {"namespace": ns, "labels": dict(LABELS)}
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, **meta},
-               "spec": {"ports": [{"name": "https", "port": 443, "targetPort": port, "protocol": "TCP"}]}}
-    slice_labels = {**LABELS, "kubernetes.io/service-name": name,
+def agent_service(service: tuple[str, str], endpoint: tuple[str, int], labels: Obj) -> list[Obj]:
+    """A Service without a selector and its one EndpointSlice at `endpoint`, where the agent answers (the API server
+    dials an endpoint of it through the egress selector: aggregator routing serves APIServices and webhooks)."""
+    ns, name = service
+    ip, port = endpoint
+    meta = {"namespace": ns, "labels": dict(labels)}
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, **meta},
+           "spec": {"ports": [{"name": "https", "port": 443, "targetPort": port, "protocol": "TCP"}]}}
+    slice_labels = {**labels, "kubernetes.io/service-name": name,
                     "endpointslice.kubernetes.io/managed-by": "meshscale-control-plane"}
     endpoints = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                  "metadata": {"name": f"{name}-agent", "namespace": ns, "labels": slice_labels},
                  "addressType": "IPv4", "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
                  "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}
+    return [svc, endpoints]
+
+
+def manifests(ca_pem: bytes) -> list[Obj]:
+    """Service, EndpointSlice and APIService, in creation order."""
+    ns, name = METRICS_SERVICE
     apiservice = {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
                   "metadata": {"name": APISERVICE, "labels": dict(LABELS)},
                   "spec": {"group": "metrics.k8s.io", "version": "v1beta1", "groupPriorityMinimum": 100,
                            "versionPriority": 100, "caBundle": base64.b64encode(ca_pem).decode(),
                            "service": {"namespace": ns, "name": name, "port": 443}}}
-    return [service, endpoints, apiservice]
+    return [*agent_service(METRICS_SERVICE, METRICS_ENDPOINT, LABELS), apiservice]
 
 
 def _available(obj: Obj) -> tuple[bool, str]:

@@ -6,8 +6,9 @@ the simulated one.
 kube-scheduler and KWOK (binaries from `--bin-dir DIR`, else `build()`), creates the nodes, CRDs and mesh
 components, starts the data-plane agent (sim/agent: it watches the API server and serves the pods' traffic and
 metrics.k8s.io, SIMULATED; `--fault NAME` injects one of the faults it can act on), registers the agent as the
-APIService v1beta1.metrics.k8s.io and waits until it is Available (aggregated.py), writes K (never over an existing file
-without `--force`) and prints one line
+APIService v1beta1.metrics.k8s.io and waits until it is Available (aggregated.py), registers the agent as the mesh's
+mutating admission webhook when its model has one (admission.py: a sidecar injector), writes K (never over an
+existing file without `--force`) and prints one line
 `meshscale-control-plane ready: https://127.0.0.1:PORT mesh=M nodes=N kubeconfig=K`, then runs until
 SIGINT/SIGTERM. Started by ControlPlaneProcess it also gets `--parent-pid` (stop once that process is
 gone, SIGKILL included) and `--remove-on-exit DIR`. Progress and errors go to stderr, one line each.
@@ -30,7 +31,7 @@ from ..agent import Agent, AgentError
 from ..faults import FAULT_NAMES, FaultError, Faults, parse_faults
 from ..lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, remove, watch_parent
 from ..meshes import MESHES, SIM_MESHES
-from . import aggregated, pins
+from . import admission, aggregated, pins
 from . import build as build_mod
 from .cluster import ControlPlane
 from .kubeapi import ApiError
@@ -115,6 +116,19 @@ def _serve_metrics(plane: ControlPlane, agent: Agent, timeout: float) -> None:
     aggregated.register(plane.api, pki.ca_pem, _say, timeout)
 
 
+def _serve_admission(plane: ControlPlane, agent: Agent, timeout: float) -> None:
+    """A mesh whose model changes objects as they are created (a sidecar injector): the agent serves that as a
+    mutating webhook, registered and waited for before the control plane is handed over."""
+    resources = agent.runtime.dataplane.model.admitted
+    pki = plane.pki
+    if not resources:
+        return
+    assert pki is not None and plane.api is not None
+    ip, port = admission.ADMISSION_ENDPOINT
+    endpoint = agent.serve_admission(f"{ip}:{port}", pki.path("admission-agent.crt"), pki.path("admission-agent.key"))
+    admission.register(plane.api, pki.ca_pem, resources, lambda: endpoint.served, _say, timeout)
+
+
 def _up(args: argparse.Namespace) -> int:
     from ...data.profiles import load_profile
     from .pki import write_kubeconfig
@@ -146,6 +160,7 @@ def _up(args: argparse.Namespace) -> int:
         plane.serve_pods(agent.connect, agent.kubelet(plane.pki.path("apiserver.crt"), plane.pki.path("apiserver.key"),  # type: ignore[union-attr]
                                                       plane.kwok_port))
         _serve_metrics(plane, agent, args.timeout)
+        _serve_admission(plane, agent, args.timeout)
         write_kubeconfig(args.kubeconfig, plane.url, plane.pki, f"meshscale-kwok-{args.mesh}")  # type: ignore[arg-type]
         phase[0] = "running"
         _say(f"ready: apiserver /readyz after {t.apiserver_ready_s:.1f} s, {profile.node_count} nodes Ready after "

@@ -24,7 +24,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..server.kubeconfig import write_kubeconfig as write_any_kubeconfig
 
-__all__ = ["METRICS_SERVICE", "SERVICE_IP", "Pki", "make_pki", "write_kubeconfig"]
+__all__ = ["ADMISSION_SERVICE", "METRICS_SERVICE", "SERVICE_IP", "Pki", "make_pki", "write_kubeconfig"]
 
 SERVICE_IP = "10.96.0.1"  # the first address of --service-cluster-ip-range: the `kubernetes` Service
 DNS_NAMES = ("localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
@@ -32,6 +32,8 @@ DNS_NAMES = ("localhost", "kubernetes", "kubernetes.default", "kubernetes.defaul
 # namespace, name of the Service behind the APIService v1beta1.metrics.k8s.io: the API server checks the agent's
 # certificate for NAME.NAMESPACE.svc
 METRICS_SERVICE = ("kube-system", "meshscale-metrics")
+# the mutating admission webhook the agent serves for a mesh that injects (control_plane/admission.py)
+ADMISSION_SERVICE = ("kube-system", "meshscale-admission")
 _VALID = datetime.timedelta(days=7)  # one run; a week is plenty and never worth renewing
 
 
@@ -88,7 +90,8 @@ def _write(directory: Path, name: str, cert: x509.Certificate | None, key: ec.El
 
 
 def make_pki(directory: Path) -> Pki:
-    """Write ca, apiserver, admin, front-proxy-ca, front-proxy-client, metrics-agent (.crt/.key), sa.key/sa.pub."""
+    """Write ca, apiserver, admin, front-proxy-ca, front-proxy-client, metrics-agent, admission-agent (.crt/.key),
+    sa.key/sa.pub."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_key, fp_key = _key(), _key()
     ca = _cert(_name("meshscale-control-plane-ca"), ca_key, None, ca=True)
@@ -103,6 +106,8 @@ def make_pki(directory: Path) -> Pki:
         "front-proxy-client": (_name("front-proxy-client"), (fp_ca.subject, fp_key), (client,), None),
         "metrics-agent": (_name("meshscale-metrics"), (ca.subject, ca_key), (server,), [x509.DNSName(
             f"{METRICS_SERVICE[1]}.{METRICS_SERVICE[0]}.svc")]),
+        "admission-agent": (_name("meshscale-admission"), (ca.subject, ca_key), (server,), [x509.DNSName(
+            f"{ADMISSION_SERVICE[1]}.{ADMISSION_SERVICE[0]}.svc")]),
     }
     _write(directory, "ca", ca, ca_key)
     _write(directory, "front-proxy-ca", fp_ca, fp_key)

@@ -109,7 +109,15 @@ class SimRuntime:
         return handler.proxy(pod, port, method, path, query, body)
 
     def logs(self, pod: Obj, container: str | None) -> str:
-        handler = self.handler_for(pod)
+        """The log of `container` (None: the pod's one), from the handler of that container's image: a sidecar the
+        pod also runs has its own log (empty unless the mesh simulates its image)."""
+        chosen = pod
+        if container:
+            spec = pod.get("spec") or {}
+            named = [c for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])
+                     if c.get("name") == container]
+            chosen = {**pod, "spec": {**spec, "containers": named}}
+        handler = self.handler_for(chosen)
         return handler.logs(pod) if handler is not None else ""
 
     def run_job_pod(self, pod: Obj) -> JobOutcome:

@@ -114,6 +114,7 @@ class SimMesh:
     images: ClassVar[Mapping[str, type[ImageHandler]]] = {}  # repository -> handler of the mesh's own images
     tls_ports: ClassVar[tuple[int, ...]] = ()  # pod ports where the mesh, not the app, may answer TLS
     perf_paths: ClassVar[tuple[str, ...]] = ()  # its modelled latency paths, parameters in perf_file()
+    admitted: ClassVar[tuple[str, ...]] = ()  # store keys whose creates its admit() may change (kwok: a webhook)
 
     # ---- what is installed -----------------------------------------------------------------------------------
     def install(self, store: Store, ctx: SimContext) -> None:
@@ -122,7 +123,8 @@ class SimMesh:
     def admit(self, resource: str, obj: Obj, store: Store, ctx: SimContext) -> None:
         """The mesh's mutating admission webhook (Istio's sidecar injector): may change `obj`, a `resource` about to
         be created, in place (replace nested values, never mutate them: they may be the writer's). Runs in the
-        embedded API server's every create, for every writer (its controllers too)."""
+        embedded API server's every create, for every writer (its controllers too); on kwok, for the creates of
+        `admitted` resources, as a webhook the agent serves (control_plane/admission.py), `store` its Mirror."""
 
     def controllers(self, store: Store, ctx: SimContext) -> tuple[MeshController, ...]:
         """The mesh's in-cluster controllers on the sim."""

@@ -47,9 +47,14 @@ class PodHandler:
     def log(self, t: Target, req: Request) -> Response:
         pod = self.store.get("pods", t.namespace, t.name or "")
         container = req.query.get("container") or None
-        names = [c.get("name") for c in pod.get("spec", {}).get("containers") or []]
-        if container and container not in names:
+        spec = pod.get("spec", {})
+        names = [c.get("name") for c in spec.get("containers") or []]
+        every = [c.get("name") for c in spec.get("initContainers") or []] + names
+        if container and container not in every:
             raise ApiError(400, "BadRequest", f"container {container} is not valid for pod {t.name}")
+        if not container and len(every) > 1:  # kube-apiserver's words; kubectl picks a default container itself
+            raise ApiError(400, "BadRequest", f"a container name must be specified for pod {t.name}, choose one "
+                                              f"of: [{' '.join(str(n) for n in every)}]")
         text = self.runtime.logs(pod, container)
         tail = req.query.get("tailLines")
         if tail and tail.isdigit():

@@ -41,6 +41,7 @@ class IstioSidecarSim(SimMesh):
     )
     policy_resources = ("authorizationpolicies.security.istio.io", "networkpolicies.networking.k8s.io")
     perf_paths = (PATH,)
+    admitted = ("pods",)  # the sidecar injector
 
     def install(self, store: Store, ctx: SimContext) -> None:
         install_istio_sidecar(store, ctx.profile)
