@@ -73,6 +73,7 @@ class ControlPlane:
         self.supervisor = Supervisor(run_dir / "logs")
         self.egress: Egress | None = None
         self.kwok_port = 0
+        self.etcd_url = ""  # etcd's client URL, which also serves its /metrics (plain HTTP on 127.0.0.1)
         self.pods: Handler = refuse  # CONNECTs to pod addresses: the agent's once it serves them (serve_pods)
         self.api: Api | None = None
         self.pki: Pki | None = None
@@ -101,6 +102,7 @@ class ControlPlane:
         sock = self.run_dir / "egress.sock"
         write_egress_config(self.run_dir / "egress.yaml", sock)
         self.kwok_port = ports.kwok
+        self.etcd_url = f"http://127.0.0.1:{ports.etcd_client}"
         self.kubelet: Handler = kubelet_relay(kubelets, ports.kwok)  # to KWOK until the agent serves logs
         metrics = "{}:{}".format(*METRICS_ENDPOINT)
         self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok, self._pod, self._kubelet),
