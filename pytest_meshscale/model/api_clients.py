@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import ModelError
 
-__all__ = ["EVENTS", "ApiClient", "ClientWatch", "ClientWrite", "MeshClients", "parse_api_clients"]
+__all__ = ["EVENTS", "WriteCall", "ApiClient", "ClientWatch", "ClientWrite", "MeshClients", "parse_api_clients"]
 
 # What makes an emulated client write: a pod on its node went Running with an IP; such a pod was deleted; the
 # labels of a namespace with pods on its node changed; a CiliumEndpoint was created, changed or deleted.
@@ -45,6 +45,16 @@ class ClientWrite:
     qps: float = 0.0  # a workqueue limit of its own (0: the client's)
     burst: int = 0
     per_object: int = 0  # how many members one object holds (a CiliumEndpointSlice: 100 CiliumEndpoints)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCall:
+    """One request an emulated write makes (built by meshes/<mesh>/api_writes.py)."""
+
+    method: str
+    path: str
+    body: Any
+    content_type: str
 
 
 @dataclass(frozen=True, slots=True)
