@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..cluster.base import Cluster, ClusterError, MetricsForbidden
-from ..model.api_pressure import FAMILIES, ApiPressure, api_pressure
+from ..model.api_pressure import FAMILIES, ApiCall, ApiPressure, ServerUsage, api_pressure
 from ..model.prometheus import Sample, Scrape, parse_text
 from .api_clients import ApiClientsEmulator, EmulationCounts
 
-__all__ = ["PressureResult", "measure_pressure", "scrape_apiserver", "scrape_etcd"]
+__all__ = ["PressureResult", "measure_pressure", "result_from_dict", "scrape_apiserver", "scrape_etcd"]
 
 SIM_MARK = "meshscale_sim_info"
 # The sim labels verbs as RBAC names them; kube-apiserver's apiserver_request_total uses these.
@@ -55,10 +55,25 @@ class PressureResult:
             out["pressure"] = {
                 "window_s": p.window_s, "requests_per_s": p.total_per_s, "open_watches": p.open_watches,
                 "by_verb_resource": {f"{v} {r}": rate for (v, r), rate in sorted(p.requests_per_s.items())},
-                "calls": [{"call": c.name, "count": c.count, "p99_s": c.p99_s, "slo_s": c.slo_s, "judged": c.judged,
+                "calls": [{"call": c.name, "verb": c.verb, "resource": c.resource, "subresource": c.subresource,
+                           "scope": c.scope, "count": c.count, "p99_s": c.p99_s, "slo_s": c.slo_s, "judged": c.judged,
                            "ok": c.ok} for c in p.calls],
                 "apiserver": asdict(p.apiserver), "etcd": asdict(p.etcd) if p.etcd else None}
         return out
+
+
+def result_from_dict(doc: dict[str, Any]) -> PressureResult:
+    """A PressureResult read back from its JSON (to_dict), e.g. for the side-by-side benchmark table."""
+    p = doc.get("pressure")
+    pressure = None
+    if p is not None:
+        calls = tuple(ApiCall(c["verb"], c["resource"], c["subresource"], c["scope"], c["count"], c["p99_s"],
+                              c["slo_s"]) for c in p["calls"])
+        rates = {tuple(k.split(" ", 1)): v for k, v in p["by_verb_resource"].items()}
+        pressure = ApiPressure(p["window_s"], rates, calls, p["open_watches"],  # type: ignore[arg-type]
+                               ServerUsage(**p["apiserver"]), ServerUsage(**p["etcd"]) if p["etcd"] else None)
+    return PressureResult(doc["mesh"], doc["cluster_kind"], doc["clients"], pressure, doc.get("reason", ""),
+                          tuple(doc.get("missing") or ()), doc.get("etcd_note", ""), doc.get("emulated"))
 
 
 def _real_verbs(scrape: Scrape) -> Scrape:

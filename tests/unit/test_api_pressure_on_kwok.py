@@ -32,6 +32,7 @@ def test_the_sim_refuses_etcd_latency_instead_of_ignoring_it(tmp_path: Path) -> 
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "pytest_meshscale.cli", "sim", "up", "--mesh", "cilium", "--fault", "etcd-latency=1",
-                           "--kubeconfig", str(tmp_path / "kc")], capture_output=True, text=True, timeout=60)
+    argv = [sys.executable, "-m", "pytest_meshscale.cli", "sim", "up", "--mesh", "cilium", "--fault", "etcd-latency=1",
+            "--kubeconfig", str(tmp_path / "kc")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "fault 'etcd-latency' acts on the etcd of a real control plane" in done.stderr
