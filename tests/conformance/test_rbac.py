@@ -54,6 +54,13 @@ def _grants(tag: str, home: str) -> list[dict]:  # type: ignore[type-arg]
     ]
 
 
+def _home(admin: KubeCluster, prefix: str) -> tuple[str, str]:
+    """(a random tag, the namespace PREFIX-TAG, created): where the test's ServiceAccount lives."""
+    tag = uuid.uuid4().hex[:6]
+    admin.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"{prefix}-{tag}"}}])
+    return tag, f"{prefix}-{tag}"
+
+
 def _runner(backend: Backend, admin: KubeCluster, home: str, path: Path) -> KubeCluster:
     """A KubeCluster with the ServiceAccount's token (TokenRequest), on the admin kubeconfig's server."""
     body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 3600}}
@@ -69,9 +76,7 @@ def test_the_preflight_counts_a_namespaced_grant_only_where_the_run_can_use_it(
 ) -> None:
     sim_diverges(request, backend, "no RBAC API: Roles, RoleBindings and ServiceAccount tokens are not served "
                  "(restricted identities come from --token-file; tests/unit/test_cluster_preflight.py)")
-    tag = uuid.uuid4().hex[:6]
-    home = f"c-rbac-{tag}"
-    admin.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": home}}])
+    tag, home = _home(admin, "c-rbac")
     try:
         admin.apply(_grants(tag, home))
         runner = _runner(backend, admin, home, tmp_path / "runner.kubeconfig")
@@ -119,9 +124,8 @@ def test_a_denied_metrics_read_is_one_line_and_a_non_resource_rule_grants_it(
 ) -> None:
     sim_diverges(request, backend, "no RBAC API: ClusterRoles and ServiceAccount tokens are not served (restricted "
                  "identities with nonResourceURLs come from --token-file; tests/unit/test_sim_api_client.py)")
-    tag = uuid.uuid4().hex[:6]
-    home = name = f"c-metrics-{tag}"
-    admin.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": home}}])
+    _, home = _home(admin, "c-metrics")
+    name = home
     subject = [{"kind": "ServiceAccount", "name": "runner", "namespace": home}]
     try:
         admin.apply([

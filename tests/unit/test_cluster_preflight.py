@@ -77,12 +77,17 @@ def _one_error(result: pytest.RunResult) -> str:
     return errors[0]
 
 
+def _runs_with(pytester: pytest.Pytester, sim: SimProcess, token: str, kubeconfig: Path) -> str:
+    """The pytest output of a run with `token`'s permissions, whose one test must have passed."""
+    result = _pytest(pytester, _kubeconfig(sim, token, kubeconfig), "--mesh=cilium")
+    assert _outcomes(result) == {"test_on_the_mesh[cilium]": "PASSED"}, result.stdout.str()
+    return result.stdout.str()
+
+
 def test_preflight_passes_with_the_minimal_permissions_and_the_test_runs(
     pytester: pytest.Pytester, sim: SimProcess, tmp_path: Path
 ) -> None:
-    result = _pytest(pytester, _kubeconfig(sim, "exact", tmp_path / "kc"), "--mesh=cilium")
-    out = result.stdout.str()
-    assert _outcomes(result) == {"test_on_the_mesh[cilium]": "PASSED"}, out
+    out = _runs_with(pytester, sim, "exact", tmp_path / "kc")
     assert f"meshscale preflight: context meshscale-sim-cilium, server {sim.url}, Kubernetes v" in out
     assert f"meshscale preflight: {len(access_checks('cilium'))} permissions allowed (SelfSubjectAccessReview)" in out
     assert "meshscale preflight: 4 nodes fit the pools of profile smoke" in out
@@ -94,9 +99,7 @@ def test_preflight_passes_with_the_minimal_permissions_and_the_test_runs(
 def test_preflight_without_get_metrics_lets_the_run_go_on_and_says_what_is_not_measured(
     pytester: pytest.Pytester, sim: SimProcess, tmp_path: Path
 ) -> None:
-    result = _pytest(pytester, _kubeconfig(sim, "no-metrics", tmp_path / "kc"), "--mesh=cilium")
-    out = result.stdout.str()
-    assert _outcomes(result) == {"test_on_the_mesh[cilium]": "PASSED"}, out
+    out = _runs_with(pytester, sim, "no-metrics", tmp_path / "kc")
     assert f"meshscale preflight: {len(access_checks('cilium')) - 1} permissions allowed" in out
     assert ("meshscale preflight: get /metrics denied: the API pressure will not be measured (grant nonResourceURLs "
             "[/metrics] verbs [get], fixtures/rbac/meshscale-clusterrole.yaml)") in out
