@@ -17,6 +17,7 @@ FAULT_NAMES: dict[str, str | None] = {
     "api-errors": "share of writes (0-1) answered 429 with Retry-After or 500",
     "watch-drop": "seconds after which every watch is closed by the server",
     "slow-ready": "extra seconds before a pod becomes Ready",
+    "etcd-latency": "seconds etcd's replies to kube-apiserver are held back (kwok only: the sim has no etcd)",
 }
 
 
@@ -32,13 +33,14 @@ class Faults:
     api_errors: float = 0.0
     watch_drop_s: float = 0.0
     slow_ready_s: float = 0.0
+    etcd_latency_s: float = 0.0
 
     def names(self) -> list[str]:
         """The faults in force, as NAME or NAME=VALUE, for reports and the sim's command line."""
         flags = [("l7-bypass", self.l7_bypass), ("plaintext", self.plaintext)]
         flags.append(("wg-peer-missing", self.wg_peer_missing))
         values = [("api-errors", self.api_errors), ("watch-drop", self.watch_drop_s)]
-        values.append(("slow-ready", self.slow_ready_s))
+        values += [("slow-ready", self.slow_ready_s), ("etcd-latency", self.etcd_latency_s)]
         return [n for n, on in flags if on] + [f"{n}={v:g}" for n, v in values if v]
 
 
@@ -67,6 +69,7 @@ def parse_faults(specs: Iterable[str], *, env: bool = True) -> Faults:
         if FAULT_NAMES[name] is None:
             fields[name.replace("-", "_")] = True
         else:
-            key = {"api-errors": "api_errors", "watch-drop": "watch_drop_s", "slow-ready": "slow_ready_s"}[name]
+            key = {"api-errors": "api_errors", "watch-drop": "watch_drop_s", "slow-ready": "slow_ready_s",
+                   "etcd-latency": "etcd_latency_s"}[name]
             fields[key] = _value(name, raw or None)
     return Faults(**fields)  # type: ignore[arg-type]
