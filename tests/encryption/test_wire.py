@@ -16,7 +16,7 @@ def test_no_plaintext_between_nodes(cluster, mesh, cross_node_pair):
     facts = mesh.driver.encryption(mesh.info)
     if facts.mechanism == "none":
         pytest.skip(f"{mesh.name}: {facts.fips_reason}")
-    if facts.encrypted_port is None:
+    if not facts.capturable:
         pytest.skip(f"{mesh.name}: no capture filter for {facts.mechanism} yet (its driver names no port)")
     pair = cross_node_pair
     plaintext_filter = f"src host {pair.client_ip} and dst host {pair.server_ip} and tcp port {SERVER_PORT}"

@@ -26,7 +26,8 @@ ALLOWED = {
     "scenario": {"model", "data", "cluster", "meshes", "progress"},
     "report": {"model", "data", "cluster", "meshes", "scenario", "progress"},
 }
-MESH_FOLDERS = ("meshes/cilium/", "meshes/istio_ambient/", "meshes/baseline/")
+# Every mesh's own folder: a package under meshes/ with a driver (meshes/install/ is shared, not a mesh).
+MESH_FOLDERS = tuple(f"meshes/{p.parent.name}/" for p in sorted(PACKAGE.glob("meshes/*/driver.py")))
 MESH_SPECIFIC = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumNode", "AuthorizationPolicy",
                  "PeerAuthentication", "cilium.io", "istio.io", "hbone", "ztunnel", "15008", "51871")
 
