@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..cluster.base import ClusterError
+from ..meshes import DRIVERS
 
 __all__ = ["INSTALL_HINTS", "ToolMissing", "Tools", "check_kind_tools", "find_tool", "resolve_tools"]
 
@@ -71,5 +72,6 @@ def resolve_tools(names: Iterable[str], explicit: Mapping[str, str] | None = Non
 def check_kind_tools(tools: Mapping[str, str], install: str, meshes: Iterable[str]) -> None:
     """Before a kind cluster is created: kind and kubectl always, helm when a mesh will be installed, so
     a missing or wrong tool is one line up front rather than after minutes of cluster creation."""
-    needed = ["kind", "kubectl"] + (["helm"] if install == "auto" and any(m != "baseline" for m in meshes) else [])
+    charts = any(DRIVERS[m].chart_key for m in meshes)  # "": the mesh installs no chart (the baseline)
+    needed = ["kind", "kubectl"] + (["helm"] if install == "auto" and charts else [])
     resolve_tools(needed, tools)

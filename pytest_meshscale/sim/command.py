@@ -26,11 +26,10 @@ from .lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, re
 from .runtime import PodRuntime
 from .server.auth import Authorizer, TokenFileError, load_token_file
 from .store import Store
-from .world import build_world
+from .world import MESHES, build_world
 
 __all__ = ["MESHES", "READY_PREFIX", "main"]
 
-MESHES = ("istio-ambient", "cilium", "baseline")
 READY_PREFIX = "meshscale-sim ready: "
 EXIT_GRACE_S = 10.0  # after its parent is gone, the sim stops cleanly within this or exits hard
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..model import Profile
-from .components import MESHES, install
+from .components import install_kube_system
 from .controllers import Controllers, Timing, load_timing, node_objects
 from .faults import Faults
+from .meshes import MESHES, SimContext, sim_mesh
 from .runtime import PodRuntime
 from .store import Store
 
@@ -47,11 +48,19 @@ class World:
         for node in node_objects(self.profile, self.seed):
             if self.store.try_get("nodes", None, node["metadata"]["name"]) is None:
                 self.store.create("nodes", node)
-        install(self.store, self.controllers, self.mesh, self.profile, self.faults, self.seed)
+        self._install()
         self.controllers.start()
         self._started = True
         if wait_s > 0:
             self.controllers.settle(wait_s)
+
+    def _install(self) -> None:
+        """kube-system basics, then the mesh's objects and its in-cluster controllers."""
+        model, ctx = sim_mesh(self.mesh), SimContext(self.profile, self.faults, self.seed)
+        install_kube_system(self.store)
+        model.install(self.store, ctx)
+        for c in model.controllers(self.store, ctx):
+            self.controllers.extend(c.name, c.route, c.reconcile, c.resources)
 
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait until the controllers have nothing left to do (tests, timing script)."""
@@ -65,9 +74,8 @@ class World:
 
 def build_world(store: Store, mesh: str, profile: Profile, faults: Faults, seed: int = 0,
                 timing: Timing | None = None) -> World:
-    """A World for `mesh` (istio-ambient | cilium | baseline); nothing happens until start()."""
-    if mesh not in MESHES:
-        raise ValueError(f"unknown mesh {mesh!r}; accepted: {', '.join(MESHES)}")
+    """A World for `mesh` (a name of sim/meshes' registry); nothing happens until start()."""
+    sim_mesh(mesh)  # an unknown name fails here, before anything starts
     timing = replace(timing or load_timing(), slow_ready_s=faults.slow_ready_s)
     runtime = _runtime(store, mesh, profile, faults, seed)
     return World(store, mesh, profile, faults, seed, runtime, Controllers(store, runtime, timing, seed))

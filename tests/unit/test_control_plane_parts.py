@@ -23,6 +23,7 @@ from pytest_meshscale.provision.settings import CLUSTERS
 from pytest_meshscale.sim.control_plane import egress, objects
 from pytest_meshscale.sim.control_plane.kubeapi import path_of
 from pytest_meshscale.sim.control_plane.pki import SERVICE_IP, make_pki, write_kubeconfig
+from pytest_meshscale.sim.meshes import SIM_MESHES
 
 CRD_DIR = objects.default_crd_dir()
 needs_crds = pytest.mark.skipif(not CRD_DIR.is_dir(), reason=f"no shared upstream CRDs at {CRD_DIR}")
@@ -164,7 +165,7 @@ def test_mesh_objects_are_what_the_drivers_look_for(which, expected):
 ])
 def test_each_mesh_gets_its_upstream_crds(which, groups):
     docs, lines = objects.crds(which, None)
-    assert groups <= {d["spec"]["group"] for d in docs} and len(lines) == len(objects.CRD_FOLDERS[which])
+    assert groups <= {d["spec"]["group"] for d in docs} and len(lines) == len(SIM_MESHES[which].crd_folders)
     assert all(d["kind"] == "CustomResourceDefinition" for d in docs)
 
 

@@ -1,6 +1,7 @@
 """The package's layering (docs/architecture.md), checked on the source: imports only go downward, the sim
 stays independent of the drivers and the cluster layer, nothing below the face imports pytest, module-level
-imports have no loops, and nothing outside a mesh's own folder names that mesh's kinds or ports."""
+imports have no loops, and nothing outside a mesh's own folders (its driver's, its sim model's) names that
+mesh, its kinds or its ports."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import tokenize
 from pathlib import Path
 
 import pytest
+
+from pytest_meshscale.meshes import DRIVERS
+from pytest_meshscale.sim.meshes import SIM_MESHES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pytest_meshscale"
 FACE = {"__init__", "plugin", "plugin_fixtures", "options", "run_state", "xdist_scheduling", "cli", "console",
@@ -26,8 +30,20 @@ ALLOWED = {
     "scenario": {"model", "data", "cluster", "meshes", "progress"},
     "report": {"model", "data", "cluster", "meshes", "scenario", "progress"},
 }
-# Every mesh's own folder: a package under meshes/ with a driver (meshes/install/ is shared, not a mesh).
-MESH_FOLDERS = tuple(f"meshes/{p.parent.name}/" for p in sorted(PACKAGE.glob("meshes/*/driver.py")))
+# A mesh's own folders: its driver (meshes/<mesh>/, a package with a driver; meshes/install/ is shared) and its
+# sim model (sim/meshes/<mesh>/).
+MESH_FOLDERS = tuple(sorted({f"meshes/{p.parent.name}/" for p in PACKAGE.glob("meshes/*/driver.py")}
+                            | {f"sim/meshes/{p.parent.name}/" for p in PACKAGE.glob("sim/meshes/*/__init__.py")}))
+MESH_NAMES = frozenset(DRIVERS) | frozenset(SIM_MESHES)
+# Where a mesh's name may stand outside its folders, and why.
+NAMES_ALLOWED = {
+    "meshes/__init__.py": MESH_NAMES,  # the drivers' registry
+    "report/scorecard.py": MESH_NAMES,  # the default ratio (istio-ambient over cilium) and the no-mesh control row
+    "report/scorecard_json.py": {"baseline"},  # a field of the scorecard JSON: is this row the no-mesh control
+    "sim/perf/params.py": {"baseline"},  # the direct perf path is named for the no-mesh control (fixtures/sim/)
+    "sim/controllers/benchmark.py": {"baseline"},  # the timing script's default mesh
+    "sim/process.py": {"baseline"},  # SimProcess's default mesh: nothing installed beyond kube-system
+}
 MESH_SPECIFIC = ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "CiliumNode", "AuthorizationPolicy",
                  "PeerAuthentication", "cilium.io", "istio.io", "hbone", "ztunnel", "15008", "51871")
 
@@ -130,15 +146,40 @@ def _code_tokens(path: Path) -> list[str]:
             and not (t.type == tokenize.STRING and t.start[0] in doc_lines)]
 
 
-def test_no_module_outside_a_mesh_folder_names_a_mesh_specific_kind_or_port() -> None:
+def _named_meshes(tokens: list[str]) -> set[str]:
+    """The mesh names among the string literals (a literal that is exactly a registered mesh's name)."""
+    literals = {ast.literal_eval(t) for t in tokens if t[-1:] in "\"'" and not t.lower().startswith(("f", "rf"))}
+    return {str(t) for t in literals if t in MESH_NAMES}
+
+
+def test_no_module_outside_a_mesh_folder_names_a_mesh_specific_kind_port_or_name() -> None:
+    offenders = []
+    for path in MODULES.values():
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith(MESH_FOLDERS) or rel == "sim/meshes/__init__.py":  # the sim's registry
+            continue
+        tokens = _code_tokens(path)
+        hits = {word for tok in tokens for word in MESH_SPECIFIC if word in tok}
+        hits |= _named_meshes(tokens) - set(NAMES_ALLOWED.get(rel, ()))
+        offenders += [f"{rel}: {', '.join(sorted(hits))}"] if hits else []
+    assert not offenders, "mesh-specific names outside meshes/<mesh>/ and sim/meshes/<mesh>/:\n" + "\n".join(offenders)
+
+
+def test_the_sim_reaches_a_mesh_only_through_its_registry() -> None:
+    """Outside sim/meshes/ the sim imports the registry (sim.meshes) or SimMesh (sim.meshes.base), never a mesh's
+    folder: a mesh is added by its folder and one registry line, and nothing else may need to know it."""
     offenders = []
     for module, path in MODULES.items():
-        rel = path.relative_to(PACKAGE).as_posix()
-        if rel.startswith(MESH_FOLDERS) or _layer(module) == "sim":  # the sim models each upstream mesh itself
+        if _layer(module) != "sim" or module.startswith("sim.meshes"):
             continue
-        hits = sorted({word for tok in _code_tokens(path) for word in MESH_SPECIFIC if word in tok})
-        offenders += [f"{rel}: {', '.join(hits)}"] if hits else []
-    assert not offenders, "mesh-specific names outside meshes/<mesh>/:\n" + "\n".join(offenders)
+        wrong = sorted(t for t in _imports(module, path) if t.startswith("sim.meshes.") and t != "sim.meshes.base")
+        offenders += [f"{module} imports {', '.join(wrong)}"] if wrong else []
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_sim_registry_models_every_driver_s_mesh() -> None:
+    """A mesh is a driver folder plus a sim folder, each with one registry line (docs/architecture.md)."""
+    assert set(SIM_MESHES) == set(DRIVERS)
 
 
 def test_the_layer_table_covers_every_package() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from test_sim_dataplane_world import plane, seed_world
 
-from pytest_meshscale.sim.dataplane import ACCESS_DENIED_CILIUM, Verdict
+from pytest_meshscale.sim.dataplane import Verdict
+from pytest_meshscale.sim.meshes.cilium.policy import ACCESS_DENIED_CILIUM
 
 CNP, CCNP = "ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io"
 

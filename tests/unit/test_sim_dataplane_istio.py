@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from test_sim_dataplane_world import AMBIENT, World, plane, seed_world
 
-from pytest_meshscale.sim.dataplane import ACCESS_DENIED_ISTIO, UPSTREAM_RESET_BODY, Verdict
+from pytest_meshscale.sim.dataplane import Verdict
+from pytest_meshscale.sim.meshes.istio_ambient.policy import ACCESS_DENIED_ISTIO, UPSTREAM_RESET_BODY
 
 AP = "authorizationpolicies.security.istio.io"
 PA = "peerauthentications.security.istio.io"

@@ -144,5 +144,5 @@ def test_pod_ip_index_follows_the_store() -> None:
 
 def test_unknown_mesh_is_refused_with_the_accepted_names() -> None:
     w, _, _ = seed_world()
-    with pytest.raises(ValueError, match="accepted: baseline, cilium, istio-ambient"):
+    with pytest.raises(ValueError, match="accepted: istio-ambient, cilium, baseline"):  # the registry's order
         DataPlane(w.store, "linkerd")

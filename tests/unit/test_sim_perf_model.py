@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from test_sim_dataplane_istio import ambient_world
 from test_sim_images_fortio import runtime
 
+from pytest_meshscale.sim.meshes import SIM_MESHES
 from pytest_meshscale.sim.perf import Mix, PerfParamsError, RunSpec, Saturation, load_params, simulate_run
 
 FULL = Saturation(backends=100, server_cores=900 * 8, concurrent_runs=500)  # the seed's scale
@@ -41,19 +43,55 @@ def test_timeouts_slow_a_closed_loop_client_down() -> None:
     assert slow["qps"] < fast["qps"] / 10
 
 
+def _perf_files() -> list[Path]:
+    """The shared parameters file, then each registered mesh's."""
+    meshes = [m.perf_file() for m in SIM_MESHES.values() if m.perf_file().is_file()]
+    return [Path(load_params.__globals__["DEFAULT_PARAMS_FILE"]), *meshes]
+
+
 def test_parameters_name_their_sources() -> None:
-    data = yaml.safe_load((Path(load_params.__globals__["DEFAULT_PARAMS_FILE"])).read_text())
-    for section in ("paths", "components", "apps"):
-        assert all("source" in entry for entry in data[section].values()), section
+    for file in _perf_files():
+        data = yaml.safe_load(file.read_text())
+        for section in ("paths", "components", "apps"):
+            assert all("source" in entry for entry in (data.get(section) or {}).values()), (file, section)
 
 
-def test_a_missing_path_is_named(tmp_path: Path) -> None:
-    data = yaml.safe_load(Path(load_params.__globals__["DEFAULT_PARAMS_FILE"]).read_text())
+def test_each_mesh_s_paths_and_components_come_from_its_own_file() -> None:
+    params = load_params()
+    for mesh in SIM_MESHES.values():
+        data = yaml.safe_load(mesh.perf_file().read_text()) if mesh.perf_file().is_file() else {}
+        assert set(data.get("paths") or {}) == set(mesh.perf_paths), mesh.name
+        assert set(data.get("components") or {}) <= {c.name for c in params.components}
+
+
+def test_a_missing_path_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cilium = SIM_MESHES["cilium"]
+    data = yaml.safe_load(cilium.perf_file().read_text())
     del data["paths"]["cilium-l7"]
-    bad = tmp_path / "perf.yaml"
+    bad = tmp_path / "sim-perf.yaml"
     bad.write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(type(cilium), "perf_file", lambda self: bad)
     with pytest.raises(PerfParamsError, match="paths is missing cilium-l7"):
-        load_params(bad)
+        load_params()
+
+
+def test_a_single_file_override_of_everything_still_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MESHSCALE_SIM_PERF with the old one-file layout: it wins over the meshes' files, so it alone decides."""
+    whole: dict[str, Any] = {}
+    for file in _perf_files():
+        data = yaml.safe_load(file.read_text())
+        whole.setdefault("paths", {}).update(data.pop("paths", {}))
+        whole.setdefault("components", {}).update(data.pop("components", {}) or {})
+        per_core = (data.get("capacity") or {}).pop("qps_per_server_core", {})
+        whole.setdefault("capacity", {}).setdefault("qps_per_server_core", {}).update(per_core)
+        whole["capacity"].update(data.pop("capacity", {}))
+        whole.update(data)
+    whole["paths"]["cilium-l7"]["median_s"] = 0.004
+    single = tmp_path / "perf.yaml"
+    single.write_text(yaml.safe_dump(whole))
+    monkeypatch.setenv("MESHSCALE_SIM_PERF", str(single))
+    assert load_params().paths["cilium-l7"].median_s == 0.004
+    assert load_params().components == load_params(Path(load_params.__globals__["DEFAULT_PARAMS_FILE"])).components
 
 
 def test_ztunnel_usage_rises_under_load_and_falls_back() -> None:

@@ -39,6 +39,8 @@ REQUIRED_DATA = (
     "policies/seed-l7.yaml",
     "policies/default-deny.yaml",
     "sim/perf.yaml",
+    "meshes/cilium/sim-perf.yaml",  # each mesh's perf parameters: load_params() fails without them
+    "meshes/istio-ambient/sim-perf.yaml",
     "sim/controllers.yaml",
     "kind/baseline.yaml",
     "kind/cilium.yaml",

@@ -1,6 +1,6 @@
 """The data-plane agent of a real control plane: it learns the cluster only through the Kubernetes API (list +
 watch into a Mirror) and serves what the pods would serve, each request decided by the sim's mesh models
-(sim/dataplane) against the policies actually stored in the API server. The images, data plane and
+(sim/meshes) against the policies actually stored in the API server. The images, data plane and
 performance model are the embedded sim's own (SimRuntime), reading the Mirror instead of the sim's Store.
 
     agent = Agent(api, "cilium", profile, faults, log).start()   # lists, then watches; waits for the lists
@@ -16,7 +16,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..faults import Faults
 from ..metrics_api import ResourceMetrics
@@ -28,8 +28,10 @@ from .kubelet import KubeletLogs
 from .metrics import MetricsEndpoint, serving_context
 from .mirror import Mirror
 from .resources import WATCHED
-from .waypoints import WaypointWriter
 from .writes import ApiWrites
+
+if TYPE_CHECKING:
+    from ..meshes.base import Writer
 
 __all__ = ["Agent", "AgentError"]
 
@@ -58,7 +60,7 @@ class Agent:
         self.runtime = SimRuntime(self.mirror, mesh, profile, faults, seed)
         self.jobs = JobPods(client, self.mirror, self.runtime, log)  # subscribed before the first list
         self.informers: list[Informer] = []
-        self.waypoints: WaypointWriter | None = None
+        self.writers: list[Writer] = []  # what the agent plays of the mesh's control plane
         self.metrics: tuple[str, MetricsEndpoint] | None = None  # (the endpoint's ip:port, its server)
 
     def _preferred_versions(self) -> dict[str, str]:
@@ -72,12 +74,10 @@ class Agent:
 
     def start(self, timeout: float = 60.0) -> Agent:
         versions = self._preferred_versions()
-        if "gateway.networking.k8s.io" in versions and self.mesh == "istio-ambient":
-            self.waypoints = WaypointWriter(self.client, self.mirror, versions["gateway.networking.k8s.io"],
-                                            self.log).start()
-        for watched in WATCHED:
-            if watched.group in versions:
-                self.informers.append(Informer(self.client, self.mirror, watched, versions[watched.group],
+        self.writers = self.runtime.dataplane.model.writers(self.client, self.mirror, versions, self.log)
+        for kind in WATCHED:
+            if kind.group in versions:
+                self.informers.append(Informer(self.client, self.mirror, kind, versions[kind.group],
                                                self.log).start())
         missing = wait_synced(self.informers, timeout)
         if missing:
@@ -91,8 +91,8 @@ class Agent:
     def stop(self) -> None:
         for informer in self.informers:
             informer.stop()
-        if self.waypoints is not None:
-            self.waypoints.stop()
+        for writer in self.writers:
+            writer.stop()
 
     def kubelet(self, cert: Path, key: Path, kwok_port: int) -> Callable[[str, socket.socket], None]:
         """The handler of the API server's connections to the nodes' kubelet endpoint (logs), served over TLS

@@ -1,13 +1,16 @@
 """What the agent watches: every kind the data plane, the images and the performance model read (see
-sim/dataplane, sim/images, sim/perf), keyed as the Store keys them ("<plural>" or "<plural>.<group>").
+sim/dataplane, sim/images, sim/perf; each mesh's own in its SimMesh.watched), keyed as the Store keys them
+("<plural>" or "<plural>.<group>").
 
 A group's version is the API server's preferred one (discovery), so an upgraded CRD keeps working; a kind
-whose group is not served (the baseline has no Cilium or Istio CRDs) is simply not watched.
+whose group is not served (the mesh's CRDs are installed only for that mesh) is simply not watched.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..meshes import SIM_MESHES
 
 __all__ = ["WATCHED", "Watched"]
 
@@ -29,14 +32,11 @@ def _w(resource: str, namespace: str = "") -> Watched:
     return Watched(resource, group, plural, namespace)
 
 
-WATCHED: tuple[Watched, ...] = (
+_EVERY_MESH = (  # what the model of every cluster reads, whatever the mesh
     _w("nodes"), _w("namespaces"), _w("pods"), _w("services"),
-    _w("configmaps"),  # cilium-config (encryption mode), the load service's service-graph-config
-    _w("secrets", "kube-system"),  # cilium-ipsec-keys only: the agent has no business with other secrets
-    _w("deployments.apps", "istio-system"), _w("daemonsets.apps", "istio-system"),  # istiod/ztunnel crypto env
+    _w("configmaps"),  # the meshes' config (e.g. encryption mode), the load service's service-graph-config
     _w("networkpolicies.networking.k8s.io"),
-    _w("ciliumnetworkpolicies.cilium.io"), _w("ciliumclusterwidenetworkpolicies.cilium.io"),
-    _w("ciliumnodes.cilium.io"),  # WireGuard keys per node
-    _w("authorizationpolicies.security.istio.io"), _w("peerauthentications.security.istio.io"),
-    _w("gateways.gateway.networking.k8s.io"),  # waypoints
 )
+# and what each registered mesh's model reads (the kinds whose group is not served are skipped)
+WATCHED: tuple[Watched, ...] = _EVERY_MESH + tuple(
+    _w(r, ns) for r, ns in dict.fromkeys(w for mesh in SIM_MESHES.values() for w in mesh.watched))

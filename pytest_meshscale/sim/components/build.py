@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...model import Profile
+from ..server.kinds import builtin_kinds
 from ..store import ApiError, Store
 
 __all__ = [
@@ -23,7 +24,8 @@ __all__ = [
 ]
 
 Obj = dict[str, Any]
-# What node agents (ztunnel, cilium, kube-proxy) tolerate so they run on every node, the client pool too.
+# What node agents (a mesh's per-node proxy or agent, kube-proxy) tolerate so they run on every node, the
+# client pool too.
 TOLERATE_ALL = [{"operator": "Exists"}]
 
 
@@ -116,17 +118,11 @@ def client_placement(profile: Profile) -> Obj:
     return {"nodeSelector": dict(pool.labels), "tolerations": tolerations}
 
 
-_RESOURCES = {
-    "Namespace": "namespaces",
-    "Deployment": "deployments.apps",
-    "DaemonSet": "daemonsets.apps",
-    "Service": "services",
-    "ConfigMap": "configmaps",
-    "ServiceAccount": "serviceaccounts",
-    "Endpoints": "endpoints",
-    "GatewayClass": "gatewayclasses.gateway.networking.k8s.io",
-    "CiliumNode": "ciliumnodes.cilium.io",
-}
+
+
+def _resource(kind: str) -> str:
+    """The store's key of a built-in kind (Kubernetes', the Gateway API's or a registered mesh's)."""
+    return next(k.resource for k in builtin_kinds() if k.kind == kind)
 
 
 def _service_accounts(objects: list[Obj]) -> list[Obj]:
@@ -141,7 +137,7 @@ def create_all(store: Store, objects: list[Obj]) -> None:
     """Create each object (and its workloads' ServiceAccounts) unless one of that name exists, so a
     restarted world keeps what it finds."""
     for obj in objects + _service_accounts(objects):
-        resource, m = _RESOURCES[obj["kind"]], obj["metadata"]
+        resource, m = _resource(obj["kind"]), obj["metadata"]
         if store.try_get(resource, m.get("namespace"), m["name"]) is None:
             try:
                 store.create(resource, obj)

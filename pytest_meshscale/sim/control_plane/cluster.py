@@ -17,8 +17,8 @@ import yaml
 
 from ...data import data_path
 from ...model import Profile
-from ..components import keyless_node
 from ..faults import Faults
+from ..meshes import SimContext
 from . import flags
 from .aggregated import METRICS_ENDPOINT
 from .egress import Egress, Handler, kubelet_relay, refuse, write_egress_config
@@ -109,7 +109,7 @@ class ControlPlane:
         self.timings.apiserver_ready_s = self._mark("apiserver /readyz")
         self._start_controllers(pki, ports)
         fill = Populate(self.api, self.mesh, self.progress, self.supervisor.check_alive,  # type: ignore[arg-type]
-                        keyless_node(nodes, self.profile, self.faults))
+                        SimContext(self.profile, self.faults))
         created = fill.run(nodes, crd_docs, mesh_objects(self.mesh, self.profile), timeout)
         self._mark("objects created")
         self._wait_controllers(ports, timeout)

@@ -29,11 +29,12 @@ from ...model import ProfileError
 from ..agent import Agent, AgentError
 from ..faults import FAULT_NAMES, FaultError, Faults, parse_faults
 from ..lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, remove, watch_parent
+from ..meshes import MESHES, SIM_MESHES
 from . import aggregated, pins
 from . import build as build_mod
 from .cluster import ControlPlane
 from .kubeapi import ApiError
-from .objects import CRD_FOLDERS, CrdError
+from .objects import CrdError
 from .processes import ComponentError
 
 __all__ = ["READY_PREFIX", "main", "resolve_binaries"]
@@ -56,12 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     b.error = p.error  # type: ignore[method-assign]
     up = sub.add_parser("up", help="start the control plane and run until SIGINT/SIGTERM")
     up.error = p.error  # type: ignore[method-assign]
-    up.add_argument("--mesh", required=True, choices=tuple(CRD_FOLDERS), help="mesh whose components to create")
+    up.add_argument("--mesh", required=True, choices=MESHES, help="mesh whose components to create")
     up.add_argument("--scale", default="smoke", help="smoke, pr, full or a path to a profile YAML")
     up.add_argument("--kubeconfig", required=True, type=Path, help="where to write the kubeconfig (a new file)")
     up.add_argument("--force", action="store_true", help="overwrite the --kubeconfig file if it exists")
     up.add_argument("--bin-dir", type=Path, help="folder with the five binaries (default: build them)")
-    up.add_argument("--crds", type=Path, help="folder of upstream CRD YAML (istio/, gateway-api/, cilium/)")
+    folders = ", ".join(dict.fromkeys(f"{f}/" for mesh in SIM_MESHES.values() for f in mesh.crd_folders))
+    up.add_argument("--crds", type=Path, help=f"folder of upstream CRD YAML ({folders})")
     up.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]",
                     help="a fault of the simulated data plane (the agent; slow-ready: KWOK's pod-ready stage): "
                     + ", ".join(KWOK_FAULTS))

@@ -2,11 +2,12 @@
 components as a helm install leaves them.
 
 Nodes and components come from the same pure builders as the simulated cluster (sim/controllers/nodes.py,
-sim/components/*), so both backends show the plugin the same cluster: AKS-style node names, pool labels and
-taints, a /24 pod CIDR per node inside 10.128.0.0/10; the mesh's DaemonSets, Deployments and ConfigMaps with
-the images and settings the drivers detect. Differences from the sim: nodes are created without
-conditions (KWOK makes them Ready, see fixtures/kwok/stages.yaml) and carry the annotation KWOK selects;
-the `kubernetes` Service and its Endpoints are the API server's own; kube-dns moves into 10.96.0.0/16.
+sim/components/kube_system.py and each mesh's SimMesh.install), so both backends show the plugin the same
+cluster: AKS-style node names, pool labels and taints, a /24 pod CIDR per node inside 10.128.0.0/10; the mesh's
+DaemonSets, Deployments and ConfigMaps with the images and settings the drivers detect. Differences from the sim:
+nodes are created without conditions (KWOK makes them Ready, see fixtures/kwok/stages.yaml) and carry the
+annotation KWOK selects; the `kubernetes` Service and its Endpoints are the API server's own; kube-dns moves into
+10.96.0.0/16.
 """
 
 from __future__ import annotations
@@ -19,18 +20,17 @@ from typing import Any
 import yaml
 
 from ...model import Profile
-from ..components import baseline, cilium, istio, kube_system
+from ..components import kube_system
 from ..controllers.nodes import node_objects
+from ..faults import Faults
+from ..meshes import SimContext, sim_mesh
 
-__all__ = ["CRD_FOLDERS", "CrdError", "crds", "default_crd_dir", "mesh_objects", "node_manifests", "status_updates"]
+__all__ = ["CrdError", "crds", "default_crd_dir", "mesh_objects", "node_manifests"]
 
 Obj = dict[str, Any]
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: Istio's 850 kB of CRDs in 0.2 s, not 1.5 s
 KWOK_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
 KUBE_DNS_IP = "10.96.0.10"
-# Which upstream CRD folders each mesh needs (Istio's waypoints need the Gateway API; the baseline none).
-CRD_FOLDERS: dict[str, tuple[str, ...]] = {"istio-ambient": ("istio", "gateway-api"), "cilium": ("cilium",),
-                                           "baseline": ()}
 
 
 class CrdError(RuntimeError):
@@ -51,7 +51,7 @@ def node_manifests(profile: Profile) -> list[Obj]:
 
 
 class _Recorder:
-    """Stands in for the sim's Store under `install_*`: records what they would create, in order."""
+    """Stands in for the sim's Store under the installs: records what they would create, in order."""
 
     def __init__(self) -> None:
         self.objects: list[Obj] = []
@@ -79,30 +79,10 @@ def _kube_system() -> list[Obj]:
 
 def mesh_objects(mesh: str, profile: Profile) -> list[Obj]:
     """kube-system basics plus the mesh's components, namespaces first."""
-    rec = _Recorder()
-    if mesh == "istio-ambient":
-        istio.install_istio(rec, profile)  # type: ignore[arg-type]
-    elif mesh == "cilium":
-        cilium.install_cilium(rec, profile)  # type: ignore[arg-type]
-    elif mesh == "baseline":
-        baseline.install_baseline(rec)  # type: ignore[arg-type]
-    else:
-        raise ValueError(f"unknown mesh {mesh!r}; accepted: {', '.join(CRD_FOLDERS)}")
+    model, rec = sim_mesh(mesh), _Recorder()
+    model.install(rec, SimContext(profile, Faults()))  # type: ignore[arg-type]
     objects = _kube_system() + rec.objects
     return sorted(objects, key=lambda o: o["kind"] != "Namespace")  # stable: otherwise in install order
-
-
-def status_updates(mesh: str, created: list[Obj], nodes: list[Obj], seed: int = 0,
-                   keyless: str | None = None) -> tuple[list[Obj], list[Obj]]:
-    """(objects to create once the nodes exist, statuses to PUT): what the mesh's own controllers would
-    write at once on a real cluster: Cilium's CiliumNode per node (with its WireGuard key), the Accepted
-    status istiod gives its GatewayClasses (a status set on create is dropped by the API server). `keyless`:
-    the node whose agent registered no WireGuard key (the wg-peer-missing fault)."""
-    if mesh == "cilium":
-        maker = cilium.CiliumNodeController(None, seed, keyless)  # type: ignore[arg-type]  # ciliumnode() is pure
-        return [maker.ciliumnode(node) for node in nodes], []
-    statuses = [o for o in created if o.get("status") and o["kind"] == "GatewayClass"]
-    return [], statuses
 
 
 def _source(crd_dir: Path, folder: str) -> str:
@@ -125,7 +105,7 @@ def _crd_hint(folders: tuple[str, ...]) -> str:
 def crd_problem(mesh: str, crd_dir: Path | None = None) -> str:
     """Why the mesh's CRD folders are not there (one line), or "" when they are. A user's clone has no
     ../shared, so the kwok tests skip on this line and the launcher refuses with it."""
-    folders = CRD_FOLDERS[mesh]
+    folders = sim_mesh(mesh).crd_folders
     where = Path(crd_dir) if crd_dir else default_crd_dir()
     missing = [f for f in folders if not (where / f).is_dir()]
     if not missing:
@@ -136,7 +116,7 @@ def crd_problem(mesh: str, crd_dir: Path | None = None) -> str:
 def crds(mesh: str, crd_dir: Path | None) -> tuple[list[Obj], list[str]]:
     """The mesh's CustomResourceDefinitions from `crd_dir` (default: the shared upstream copy), and one
     line per folder saying how many and from where."""
-    folders = CRD_FOLDERS[mesh]
+    folders = sim_mesh(mesh).crd_folders
     if not folders:
         return [], []
     if problem := crd_problem(mesh, crd_dir):

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..meshes import SimContext, sim_mesh
 from .kubeapi import Api, path_of
-from .objects import status_updates
 
 __all__ = ["Populate"]
 
@@ -27,9 +27,9 @@ def _condition(obj: Obj, kind: str) -> bool:
 
 class Populate:
     def __init__(self, api: Api, mesh: str, progress: Callable[[str], None], check: Callable[[], None],
-                 keyless: str | None = None) -> None:
+                 ctx: SimContext) -> None:
         self.api, self.mesh, self.progress, self.check = api, mesh, progress, check
-        self.keyless = keyless  # wg-peer-missing: this node's CiliumNode carries no WireGuard key
+        self.ctx = ctx  # the faults the agent injects shape what the mesh's controllers write
 
     def create_all(self, objects: list[Obj], workers: int = _WORKERS) -> list[Obj]:
         """Created objects as the API server returned them (with uid); ones that existed are skipped."""
@@ -49,7 +49,7 @@ class Populate:
         created = self.create_all(sorted(builtin, key=lambda o: _ORDER.get(o["kind"], 2)), workers=1)
         self.wait_established({d["metadata"]["name"] for d in crds}, timeout)
         created += self.create_all(custom, workers=1)
-        extra, statuses = status_updates(self.mesh, created, created_nodes, keyless=self.keyless)
+        extra, statuses = sim_mesh(self.mesh).status_updates(created, created_nodes, self.ctx)
         self.create_all(extra)
         for obj in statuses:
             self.api.request("PUT", path_of(obj, name=True) + "/status", obj)

@@ -4,23 +4,21 @@ wire shows. One object per cluster; it reads the policies actually stored at eac
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..faults import Faults
-from .cilium import evaluate_cilium
-from .istio import captured, evaluate_istio
-from .netpol import selecting_netpols
-from .outcome import Outcome, Request, allow, deny_l4
+from .outcome import Outcome, Request, deny_l4
 from .peer import Peer, apiserver_peer, pod_peer
 from .topology import Topology, pod_key
 from .wire import WireView, wire_view
 
-__all__ = ["MESHES", "DataPlane"]
+if TYPE_CHECKING:
+    from ..meshes.base import SimMesh
+
+__all__ = ["DataPlane"]
 
 Obj = dict[str, Any]
-MESHES = ("baseline", "cilium", "istio-ambient")
 Listens = Callable[[Obj, int], bool]
-CNI = "CNI (NetworkPolicy)"
 
 
 def _declared_ports(pod: Obj, port: int) -> bool:
@@ -34,8 +32,9 @@ def _declared_ports(pod: Obj, port: int) -> bool:
 class DataPlane:
     """decide() for requests, admits_apiserver_proxy() for the API server's pod proxy, wire() for captures.
 
-    `listens(pod, port)` says whether something in the pod accepts connections on that port (the
-    simulated images know; by default the declared containerPorts).
+    `mesh` names the SimMesh (sim/meshes' registry) whose semantics apply, kept as `model`. `listens(pod, port)`
+    says whether something in the pod accepts connections on that port (the simulated images know; by default
+    the declared containerPorts).
     """
 
     def __init__(
@@ -46,8 +45,9 @@ class DataPlane:
         listens: Listens | None = None,
         topology: Topology | None = None,
     ) -> None:
-        if mesh not in MESHES:
-            raise ValueError(f"mesh {mesh!r} is not simulated; accepted: {', '.join(MESHES)}")
+        from ..meshes import sim_mesh  # late: the meshes' modules are built on this package
+
+        self.model: SimMesh = sim_mesh(mesh)
         self.store, self.mesh, self.faults = store, mesh, faults or Faults()
         self.topo = topology or Topology(store)
         self.listens = listens or _declared_ports
@@ -91,29 +91,12 @@ class DataPlane:
         src = pod_peer(src_pod, self.topo) if src_pod is not None else apiserver_peer()
         outcome = self._policy(src, src_pod, req)
         if outcome.allowed and not self.listens(req.dst, req.target_port):
-            # an ambient client's own ztunnel already accepted the connection: the failure shows as a reset
-            how = "reset" if self.mesh == "istio-ambient" and captured(src_pod, self.topo) else "refused"
+            how = self.model.refused_how(src_pod, self.topo)
             return deny_l4("destination pod", how, f"nothing listens on port {req.target_port}", req.dst)
         return outcome
 
     def _policy(self, src: Peer, src_pod: Obj | None, req: Request) -> Outcome:
-        dst_peer = pod_peer(req.dst, self.topo)
-        if self.mesh == "cilium":
-            return evaluate_cilium(self.store, src, req, dst_peer, self.faults.l7_bypass)
-        if self.mesh == "istio-ambient":
-            istio = evaluate_istio(self.topo, src, src_pod, req, self.faults.l7_bypass)
-            return istio if not istio.allowed else self._netpol(src, req, istio)
-        return self._netpol(src, req, None)
-
-    def _netpol(self, src: Peer, req: Request, mesh_outcome: Outcome | None) -> Outcome:
-        """Kubernetes NetworkPolicy by the node's CNI (baseline; also under ambient), after the mesh."""
-        rules = selecting_netpols(self.store, req.dst)
-        if rules is None:
-            return mesh_outcome or allow("CNI (no NetworkPolicy isolates the destination)", req.dst)
-        admitted = next((r for r in rules if r.admits(src, req.dst, req.target_port)), None)
-        if admitted is None:
-            return deny_l4(CNI, "timeout", "no NetworkPolicy rule admits this source and port", req.dst)
-        return mesh_outcome or allow(CNI, req.dst, f"admitted by {admitted.name}")
+        return self.model.policy(self.topo, self.faults, src, src_pod, req)
 
     # ---- the API server's pod proxy ------------------------------------------------------------
     def admits_apiserver_proxy(self, pod: Obj, port: int) -> bool:
@@ -126,7 +109,7 @@ class DataPlane:
 
     # ---- the wire ---------------------------------------------------------------------------------
     def wire(self, src_pod: Obj, dst_pod: Obj, port: int) -> WireView:
-        return wire_view(self.topo, self.mesh, self.faults.plaintext, src_pod, dst_pod, port)
+        return wire_view(self.topo, self.model, self.faults.plaintext, src_pod, dst_pod, port)
 
 
 def _target_port(service: Obj, pod: Obj, port: int) -> int | None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..server.selectors import match_labels
+from .outcome import Outcome, Request, allow, deny_l4
 from .peer import Peer, in_cidr
 from .ports import port_matches
 
-__all__ = ["NetpolRule", "selecting_netpols"]
+__all__ = ["NetpolRule", "enforce_netpols", "selecting_netpols"]
 
 Obj = dict[str, Any]
+CNI = "CNI (NetworkPolicy)"
 
 
 class NetpolRule:
@@ -71,3 +73,15 @@ def selecting_netpols(store: Any, dst: Obj) -> list[NetpolRule] | None:
         rules = rules or []
         rules += [NetpolRule(pol, r) for r in spec.get("ingress") or []]
     return rules
+
+
+def enforce_netpols(store: Any, src: Peer, req: Request, mesh_outcome: Outcome | None) -> Outcome:
+    """Kubernetes NetworkPolicy by the node's CNI (the baseline; also under a mesh that leaves it to the CNI),
+    after the mesh allowed the request with `mesh_outcome` (None: no mesh decided)."""
+    rules = selecting_netpols(store, req.dst)
+    if rules is None:
+        return mesh_outcome or allow("CNI (no NetworkPolicy isolates the destination)", req.dst)
+    admitted = next((r for r in rules if r.admits(src, req.dst, req.target_port)), None)
+    if admitted is None:
+        return deny_l4(CNI, "timeout", "no NetworkPolicy rule admits this source and port", req.dst)
+    return mesh_outcome or allow(CNI, req.dst, f"admitted by {admitted.name}")

@@ -7,9 +7,6 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
-    "ACCESS_DENIED_CILIUM",
-    "ACCESS_DENIED_ISTIO",
-    "UPSTREAM_RESET_BODY",
     "Outcome",
     "Request",
     "Verdict",
@@ -17,13 +14,6 @@ __all__ = [
     "deny_l4",
     "deny_l7",
 ]
-
-# Bodies of an L7 deny, as each proxy writes them (Cilium demo.rst; Istio RBAC filter).
-ACCESS_DENIED_CILIUM = "Access denied\r\n"
-ACCESS_DENIED_ISTIO = "RBAC: access denied"
-# What a waypoint (Envoy) answers when the destination ztunnel resets the connection behind it.
-UPSTREAM_RESET_BODY = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
-
 
 class Verdict(StrEnum):
     ALLOW = "ALLOW"

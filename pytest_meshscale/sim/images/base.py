@@ -7,13 +7,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..dataplane import DataPlane
 from ..faults import Faults
 from ..perf import LoadBook, PerfParams
 from ..runtime import JobOutcome, ProxyResult
 from .traffic import TrafficLog
+
+if TYPE_CHECKING:
+    from ..meshes.base import SimMesh
 
 __all__ = ["Env", "ImageHandler", "PodLogs", "pod_name", "text"]
 
@@ -63,6 +66,11 @@ class Env:
     logs: PodLogs = field(default_factory=PodLogs)
     server_cores: float = 0.0  # 0 = sum the nodes' capacity
     handler_for: Callable[[Obj], Any] = lambda pod: None  # the image handler of a pod (set by SimRuntime)
+
+    @property
+    def model(self) -> SimMesh:
+        """The cluster's mesh as the sim models it."""
+        return self.dataplane.model
 
 
 class ImageHandler:

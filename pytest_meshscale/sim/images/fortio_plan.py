@@ -5,27 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..dataplane import Outcome, Verdict
-from ..perf import Flow, Mix, Saturation
+from ..perf import DIRECT_PATH, Flow, Mix, Saturation
 from .base import Env, pod_name
 from .fortio_params import RunParams
 
-__all__ = ["Plan", "perf_path", "server_cores"]
+__all__ = ["Plan", "server_cores"]
 
 Obj = dict[str, Any]
-
-
-def perf_path(outcome: Outcome, mesh: str) -> str:
-    """Which modelled path the allowed requests take, from the component that let them through."""
-    by = outcome.by
-    if by.startswith("waypoint "):
-        return "ambient-l7"
-    if by.startswith("ztunnel"):
-        return "ambient-l4"
-    if by.startswith("cilium-envoy"):
-        return "cilium-l7"
-    if by.startswith("cilium-agent"):
-        return "cilium-l4"
-    return "baseline"
 
 
 def _kind(o: Outcome) -> str:
@@ -48,13 +34,11 @@ class Plan:
         for o in self.outcomes:
             shares[_kind(o)] = shares.get(_kind(o), 0.0) + 1 / len(self.outcomes)
         denied = next((o for o in self.outcomes if o.body), None)
-        self.path = perf_path(allowed[0], env.mesh) if allowed else "baseline"
+        self.path = env.model.perf_path(allowed[0]) if allowed else DIRECT_PATH
         self.mix = Mix(self.path, shares, deny_body=len(denied.body) if denied else 15)
         self.backends = [o.dst_pod for o in allowed if o.dst_pod is not None]
         self.target = _target(env, pod, host, port)
-        wp = next((o.by for o in allowed if o.by.startswith("waypoint ")), "")
-        ns, _, name = wp.partition(" ")[2].partition("/")
-        self.waypoint = (ns, name) if wp else None
+        self.l7_proxy = next((p for p in map(env.model.l7_proxy, allowed) if p is not None), None)
 
     def flow(self, run_id: str, pod: Obj, qps: float) -> Flow:
         nodes: dict[str, float] = {}
@@ -69,7 +53,7 @@ class Plan:
             str((pod.get("spec") or {}).get("nodeName") or ""),
             nodes,
             tuple(pod_name(b) for b in self.backends),
-            self.waypoint,
+            self.l7_proxy,
         )
 
     def saturation(self, env: Env, concurrent: int, writes_per_s: float) -> Saturation:

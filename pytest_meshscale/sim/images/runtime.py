@@ -1,6 +1,7 @@
-"""SimRuntime: the PodRuntime of the simulated cluster. It dispatches each pod to the handler of its
-image (by repository), and answers the API server's pod proxy only when the data plane admits that
-connection (a real-cluster pitfall: policies must allow the API server too)."""
+"""SimRuntime: the PodRuntime of the simulated cluster. It dispatches each pod to the handler of its image (by
+repository: the scenario's images here, the mesh's own from its SimMesh.images), and answers the API server's pod
+proxy only when the data plane admits that connection (a real-cluster pitfall: policies must allow the API server
+too)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from .loadservice import LoadService
 from .registry import containers_images
 from .tlsprobe import TlsProbe
 from .usage import UsageModel
-from .ztunnel import Ztunnel
 
 __all__ = ["IMAGES", "SimRuntime"]
 
@@ -30,7 +30,6 @@ IMAGES: dict[str, type[ImageHandler]] = {
     "istio/isotope": LoadService,
     "nicolaka/netshoot": Capture,  # runs `openssl s_client` as the TLS probe when its args say so
     "alpine/openssl": TlsProbe,
-    "istio/ztunnel": Ztunnel,
 }
 GO_ERRORS = {
     "timeout": "dial tcp {ip}:{port}: i/o timeout",
@@ -48,7 +47,7 @@ def _server_cores(profile: Any) -> float:
 
 
 class SimRuntime:
-    """PodRuntime for `mesh` (baseline | cilium | istio-ambient); `profile` sizes the server pool."""
+    """PodRuntime for `mesh` (a name of sim/meshes' registry); `profile` sizes the server pool."""
 
     def __init__(
         self,
@@ -63,7 +62,7 @@ class SimRuntime:
         plane = DataPlane(store, mesh, faults, listens=self._listens)
         self.env = Env(store, mesh, plane, params or load_params(), faults, seed, server_cores=_server_cores(profile))
         self.env.handler_for = self.handler_for
-        self.handlers = {repo: cls(self.env) for repo, cls in IMAGES.items()}
+        self.handlers = {repo: cls(self.env) for repo, cls in {**IMAGES, **plane.model.images}.items()}
         self._tls = TlsProbe(self.env)
         self.usage = UsageModel(self.env)
 
@@ -118,5 +117,5 @@ class SimRuntime:
         return handler.run_job(pod) if handler is not None else JobOutcome(0, "")
 
     def pod_usage(self, pod: Obj) -> list[ContainerUsage]:
-        """SIMULATED usage from the performance model (fixtures/sim/perf.yaml)."""
+        """SIMULATED usage from the performance model (perf/params.py says where its parameters are)."""
         return self.usage.pod_usage(pod)

@@ -2,24 +2,26 @@
 `nicolaka/netshoot` is treated the same).
 
 Contract: args `s_client -connect IP_OR_HOST:PORT [-tls1_2|-tls1_3] [-servername NAME]` (optionally
-inside `sh -c "... | openssl s_client ..."`). Port 15008 of a pod captured by Istio ambient answers
-with ztunnel's HBONE TLS (version/cipher from the data plane's encryption facts); another listening
-port answers plaintext (handshake fails: `wrong version number`); nothing listening: `Connection
-refused`. The log follows `openssl s_client`: `CONNECTED(00000003)`, ..., `New, TLSv1.3, Cipher is
-TLS_AES_256_GCM_SHA384`, and the `SSL-Session:` block with `    Protocol  : TLSv1.3` and
-`    Cipher    : TLS_AES_256_GCM_SHA384`. Exit 0 when the handshake completes, 1 otherwise.
+inside `sh -c "... | openssl s_client ..."`). A port where the cluster's mesh runs a TLS server for the pod
+(SimMesh.tls_listener: Istio ambient's HBONE on a captured pod) answers with that server's version and cipher;
+on the mesh's TLS ports nothing else listens; another listening port answers plaintext (handshake fails: `wrong
+version number`); nothing listening: `Connection refused`. The log follows `openssl s_client`:
+`CONNECTED(00000003)`, ..., `New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384`, and the `SSL-Session:` block
+with `    Protocol  : TLSv1.3` and `    Cipher    : TLS_AES_256_GCM_SHA384`. Exit 0 when the handshake completes,
+1 otherwise.
 Policies are not applied to the probe's own connection (a simplification).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..dataplane.istio import captured
-from ..dataplane.wire import TLS12_FIPS_CIPHER, TLS13_CIPHER, ambient_tls
 from ..runtime import JobOutcome
 from .base import ImageHandler
 from .commandline import tokens
+
+if TYPE_CHECKING:
+    from ..meshes.base import TlsListener
 
 __all__ = ["TlsProbe"]
 
@@ -79,19 +81,21 @@ class TlsProbe(ImageHandler):
         return found.pods[0] if found.pods else None
 
     def handshake(self, target: Obj | None, host: str, port: int, want: str) -> tuple[int, str]:
-        if target is None or not self._listens(target, port):
+        listener = self._listener(target, port) if target is not None else None
+        if target is None or not self._listens(target, port, listener):
             return 1, f"connect:errno=111\n{REFUSED}"
-        if port != 15008:
+        if listener is None:
             return 1, _failed(NOT_TLS)
-        version, cipher, accepted, _ = ambient_tls(self.env.store)
-        if want and want not in accepted:
+        negotiated = listener.negotiate(want)
+        if negotiated is None:
             return 1, _failed(BAD_VERSION)
-        if want and want != version:
-            version, cipher = want, TLS13_CIPHER if want == "TLSv1.3" else TLS12_FIPS_CIPHER
-        return 0, _session(version, cipher)
+        return 0, _session(*negotiated)
 
-    def _listens(self, target: Obj, port: int) -> bool:
-        if port == 15008:
-            env = self.env
-            return env.mesh == "istio-ambient" and not env.faults.plaintext and captured(target, env.dataplane.topo)
+    def _listener(self, target: Obj, port: int) -> TlsListener | None:
+        env = self.env
+        return env.model.tls_listener(env.dataplane.topo, env.faults, target, port)
+
+    def _listens(self, target: Obj, port: int, listener: TlsListener | None) -> bool:
+        if port in self.env.model.tls_ports:
+            return listener is not None
         return self.env.dataplane.listens(target, port)

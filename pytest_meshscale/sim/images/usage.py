@@ -16,17 +16,9 @@ from .registry import containers_images
 __all__ = ["UsageModel"]
 
 Obj = dict[str, Any]
-AMBIENT, CILIUM = ("ambient-l4", "ambient-l7"), ("cilium-l4", "cilium-l7")
-POLICIES = (
-    "ciliumnetworkpolicies.cilium.io",
-    "ciliumclusterwidenetworkpolicies.cilium.io",
-    "authorizationpolicies.security.istio.io",
-    "networkpolicies.networking.k8s.io",
-)
 APP_IMAGES = {"fortio/fortio": "fortio", "gcr.io/istio-testing/isotope": "isotope", "istio/isotope": "isotope"}
 WINDOW_S = 60.0
 COUNTS_TTL_S = 1.0
-GW_LABEL = "gateway.networking.k8s.io/gateway-name"
 
 
 class UsageModel:
@@ -49,7 +41,7 @@ class UsageModel:
 
     def counts(self, services: int | None = None) -> Counts:
         objs = self._object_counts()
-        policies = sum(objs.get(r, 0) for r in POLICIES)
+        policies = sum(objs.get(r, 0) for r in self.env.model.policy_resources)
         return Counts(
             objs.get("pods", 0),
             services if services is not None else objs.get("services", 0),
@@ -73,7 +65,8 @@ class UsageModel:
         for name, repo in containers_images(pod):
             comp = next((c for c in self.env.params.components if c.matches(labels) and c.container == name), None)
             if comp is not None:
-                cores, mem = usage_of(comp, self._kqps(comp.name, pod), self._counts_for(comp.name, pod))
+                load = self.env.model.component_load(comp.name, pod, self.env.loadbook, self.env.store)
+                cores, mem = usage_of(comp, load.kqps, self.counts(load.services))
             elif repo in APP_IMAGES:
                 app = self.env.params.apps[APP_IMAGES[repo]]
                 cores, mem = usage_of(app, self.env.loadbook.pod_kqps(pod_name(pod)), Counts())
@@ -81,22 +74,3 @@ class UsageModel:
                 cores, mem = 0.001, 10 * 1024 * 1024
             out.append(ContainerUsage(name, round(cores, 6), mem))
         return out
-
-    def _counts_for(self, comp: str, pod: Obj) -> Counts:
-        if comp == "waypoint":
-            return self.counts(len(self.env.store.list("services", pod_name(pod)[0])[0]))
-        return self.counts()
-
-    def _kqps(self, comp: str, pod: Obj) -> float:
-        book, node = self.env.loadbook, str((pod.get("spec") or {}).get("nodeName") or "")
-        if comp == "ztunnel":
-            return book.node_kqps(node, AMBIENT)
-        if comp == "cilium-agent":
-            return book.node_kqps(node, CILIUM)
-        if comp == "cilium-envoy":
-            return book.node_kqps(node, ("cilium-l7",), client_side=False)
-        if comp == "waypoint":
-            ns, gw = pod_name(pod)[0], ((pod.get("metadata") or {}).get("labels") or {}).get(GW_LABEL, "")
-            replicas = len(self.env.store.list("pods", ns, label_selector=f"{GW_LABEL}={gw}")[0])
-            return book.waypoint_kqps(ns, gw) / max(1, replicas)
-        return 0.0

@@ -1,6 +1,6 @@
 """The load running right now: which runs send how many requests/s from which node to which nodes.
 
-Node agents (ztunnel, cilium-agent, cilium-envoy) and waypoints read their share from here, so
+A mesh's node agents and per-namespace L7 proxies read their share from here (SimMesh.component_load), so
 pod_usage reflects the current load (idle vs under load).
 """
 
@@ -16,13 +16,13 @@ __all__ = ["Flow", "LoadBook"]
 @dataclass(frozen=True, slots=True)
 class Flow:
     run_id: str
-    path: str  # perf path: baseline, ambient-l4, ambient-l7, cilium-l4, cilium-l7
+    path: str  # perf path: the direct one or a mesh's (perf_paths())
     qps: float
     client_pod: tuple[str, str]
     client_node: str
     backend_nodes: Mapping[str, float] = field(default_factory=dict)  # node -> share of requests
     backend_pods: tuple[tuple[str, str], ...] = ()
-    waypoint: tuple[str, str] | None = None
+    l7_proxy: tuple[str, str] | None = None  # (namespace, Deployment) of the per-namespace L7 proxy crossed
 
 
 class LoadBook:
@@ -73,8 +73,8 @@ class LoadBook:
             self._per_node[(paths, client_side)] = (version, totals)
         return totals
 
-    def waypoint_kqps(self, ns: str, name: str) -> float:
-        return sum(f.qps for f in self.flows() if f.waypoint == (ns, name)) / 1000
+    def l7_proxy_kqps(self, ns: str, name: str) -> float:
+        return sum(f.qps for f in self.flows() if f.l7_proxy == (ns, name)) / 1000
 
     def pod_kqps(self, key: tuple[str, str]) -> float:
         total = 0.0

@@ -1,4 +1,10 @@
-"""The performance model's parameters, read from fixtures/sim/perf.yaml (each one carries its source there)."""
+"""The performance model's parameters (each one carries its source in its file): the shared ones (the direct path,
+deny latencies, capacity, churn, apps) from fixtures/sim/perf.yaml, and each mesh's own (its paths, their capacity
+per core, its components) from fixtures/meshes/<mesh>/sim-perf.yaml (SimMesh.perf_file).
+
+MESHSCALE_SIM_PERF replaces the shared file; what it defines wins over the meshes' files, so a complete perf.yaml
+of the old single-file layout still works as an override of everything.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ...data import data_path
 from .latency import Latency
 
-__all__ = ["DEFAULT_PARAMS_FILE", "PARAMS_ENV", "Component", "PerfParams", "PerfParamsError", "load_params"]
+if TYPE_CHECKING:
+    from ..meshes.base import SimMesh
+
+__all__ = ["DEFAULT_PARAMS_FILE", "DIRECT_PATH", "PARAMS_ENV", "Component", "PerfParams", "PerfParamsError",
+           "load_params", "perf_paths"]
 
 PARAMS_ENV = "MESHSCALE_SIM_PERF"  # another perf.yaml (e.g. when the package is installed without fixtures/)
 DEFAULT_PARAMS_FILE = data_path("sim", "perf.yaml")
-PATHS = ("baseline", "ambient-l4", "ambient-l7", "cilium-l4", "cilium-l7")
+DIRECT_PATH = "baseline"  # the path of requests no mesh component handles, named for the no-mesh control
 COEFFICIENTS = (
     "idle_cores",
     "cores_per_kqps",
@@ -86,19 +96,50 @@ def _component(name: str, d: Mapping[str, Any]) -> Component:
     return Component(name, str(match.get("label", "")), str(match.get("container", "")), coef)
 
 
+def _meshes() -> tuple[SimMesh, ...]:
+    from ..meshes import SIM_MESHES  # late: the meshes' modules are built on the perf model
+
+    return tuple(SIM_MESHES.values())
+
+
+def perf_paths() -> tuple[str, ...]:
+    """Every modelled path: the direct one, then each registered mesh's."""
+    return (DIRECT_PATH, *(p for mesh in _meshes() for p in mesh.perf_paths))
+
+
+def _merged(shared: Mapping[str, Any], mesh_files: list[Path]) -> dict[str, Any]:
+    """The shared file with the meshes' paths, capacities per core and components added (the shared file wins)."""
+    data = dict(shared)
+    paths: dict[str, Any] = {}
+    per_core: dict[str, Any] = {}
+    components: dict[str, Any] = {}
+    for file in mesh_files:
+        mesh = yaml.safe_load(file.read_text()) or {}
+        paths.update(mesh.get("paths") or {})
+        per_core.update((mesh.get("capacity") or {}).get("qps_per_server_core") or {})
+        components.update(mesh.get("components") or {})
+    capacity = dict(shared.get("capacity") or {})
+    capacity["qps_per_server_core"] = {**per_core, **(capacity.get("qps_per_server_core") or {})}
+    data.update(paths={**paths, **(shared.get("paths") or {})}, capacity=capacity,
+                components={**components, **(shared.get("components") or {})})
+    return data
+
+
 def load_params(path: Path | None = None) -> PerfParams:
     source = path or Path(os.environ.get(PARAMS_ENV) or DEFAULT_PARAMS_FILE)
     if not source.is_file():
         raise PerfParamsError(f"performance model parameters not found at {source}; set {PARAMS_ENV} to a perf.yaml")
-    data = yaml.safe_load(source.read_text())
-    paths = data.get("paths") or {}
-    missing = [p for p in PATHS if p not in paths]
+    mesh_files = [f for f in (mesh.perf_file() for mesh in _meshes()) if f.is_file()]
+    data = _merged(yaml.safe_load(source.read_text()), mesh_files)
+    paths, expected = data["paths"], perf_paths()
+    missing = [p for p in expected if p not in paths]
     if missing:
-        raise PerfParamsError(f"{source}: paths is missing {', '.join(missing)}; expected {', '.join(PATHS)}")
+        where = ", ".join(str(f) for f in (source, *mesh_files))
+        raise PerfParamsError(f"paths is missing {', '.join(missing)}; expected {', '.join(expected)} in {where}")
     cap, churn = data["capacity"], data["churn"]
-    per_core = {p: _num(cap["qps_per_server_core"], p, "capacity.qps_per_server_core") for p in PATHS}
+    per_core = {p: _num(cap["qps_per_server_core"], p, "capacity.qps_per_server_core") for p in expected}
     return PerfParams(
-        paths={p: _latency(p, paths[p]) for p in PATHS},
+        paths={p: _latency(p, paths[p]) for p in expected},
         deny={k: _num(data["deny"], k, "deny") for k in ("l7_403_s", "reset_s", "refused_s")},
         app_qps_per_pod=_num(cap, "app_qps_per_pod", "capacity"),
         qps_per_server_core=per_core,

@@ -8,7 +8,7 @@ from typing import Any
 from ..metrics_api import GROUP as METRICS_GROUP
 from ..metrics_api import RESOURCES as METRICS_RESOURCES
 from ..metrics_api import resource_list as metrics_resource_list
-from .kinds import CRD_GROUPS, KINDS, Kind, group_versions
+from .kinds import Kind, builtin_kinds, group_versions
 
 __all__ = ["EXTRA_GROUPS", "api_group_list", "api_versions", "crd_objects", "resource_list", "version_info"]
 
@@ -47,7 +47,7 @@ def _group(name: str, versions: list[str]) -> dict[str, Any]:
     return {"name": name, "versions": gvs, "preferredVersion": gvs[0]}
 
 
-def api_group_list(kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any]:
+def api_group_list(kinds: tuple[Kind, ...]) -> dict[str, Any]:
     groups = [_group(g, vs) for g, vs in group_versions(kinds).items() if g]
     groups += [_group(g, list(vs)) for g, vs in EXTRA_GROUPS.items()]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
@@ -104,7 +104,7 @@ def _entries(k: Kind) -> list[dict[str, Any]]:
     return out
 
 
-def resource_list(group: str, version: str, all_kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any] | None:
+def resource_list(group: str, version: str, all_kinds: tuple[Kind, ...]) -> dict[str, Any] | None:
     """The APIResourceList of one group/version, or None when it is not served."""
     gv = f"{group}/{version}" if group else version
     if group == METRICS_GROUP and version in EXTRA_GROUPS[group]:
@@ -158,6 +158,5 @@ def _crd(k: Kind) -> dict[str, Any]:
 
 
 def crd_objects() -> list[dict[str, Any]]:
-    """One CRD per mesh kind, as the meshes' charts would install them (groups: CRD_GROUPS)."""
-    assert CRD_GROUPS  # the table must declare at least one CRD group
-    return [_crd(k) for k in KINDS if k.crd]
+    """One CRD per built-in custom kind (the meshes' and the Gateway API's), as their charts would install them."""
+    return [_crd(k) for k in builtin_kinds() if k.crd]

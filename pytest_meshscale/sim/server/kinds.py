@@ -1,16 +1,19 @@
 """Every kind the simulated API server serves: where it lives (group/version/plural), its scope and
 subresources. The store keys objects by `Kind.resource` ("pods", "deployments.apps", ...).
 
-KINDS is the built-in table; a KindRegistry (one per Store) adds the kinds of CustomResourceDefinitions
-created at run time, with their OpenAPI schemas, once they are established."""
+builtin_kinds() is the built-in table: Kubernetes' own kinds and the Gateway API here, then each registered mesh's
+custom resources (SimMesh.kinds in sim/meshes/<mesh>/), which every simulated cluster serves. A KindRegistry (one
+per Store) adds the kinds of CustomResourceDefinitions created at run time, with their OpenAPI schemas, once
+they are established."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CRD_GROUPS", "KINDS", "Kind", "KindRegistry", "by_path", "by_resource", "group_versions"]
+__all__ = ["Kind", "KindRegistry", "builtin_kinds", "by_path", "by_resource", "group_versions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,7 @@ class Kind:
 
 
 _NS, _CL = True, False
-KINDS: tuple[Kind, ...] = (
+_CORE: tuple[Kind, ...] = (
     Kind("", ("v1",), "namespaces", "Namespace", _CL, status=True, short_names=("ns",)),
     Kind("", ("v1",), "nodes", "Node", _CL, status=True, short_names=("no",)),
     Kind("", ("v1",), "pods", "Pod", status=True, short_names=("po",)),
@@ -70,44 +73,6 @@ KINDS: tuple[Kind, ...] = (
         short_names=("crd", "crds"),
     ),
     Kind(
-        "cilium.io",
-        ("v2",),
-        "ciliumnetworkpolicies",
-        "CiliumNetworkPolicy",
-        status=True,
-        short_names=("cnp", "ciliumnp"),
-        crd=True,
-    ),
-    Kind(
-        "cilium.io",
-        ("v2",),
-        "ciliumclusterwidenetworkpolicies",
-        "CiliumClusterwideNetworkPolicy",
-        _CL,
-        status=True,
-        short_names=("ccnp",),
-        crd=True,
-    ),
-    Kind("cilium.io", ("v2",), "ciliumnodes", "CiliumNode", _CL, short_names=("cn", "ciliumn"), crd=True),
-    Kind(
-        "security.istio.io",
-        ("v1", "v1beta1"),
-        "authorizationpolicies",
-        "AuthorizationPolicy",
-        status=True,
-        short_names=("ap",),
-        crd=True,
-    ),
-    Kind(
-        "security.istio.io",
-        ("v1", "v1beta1"),
-        "peerauthentications",
-        "PeerAuthentication",
-        status=True,
-        short_names=("pa",),
-        crd=True,
-    ),
-    Kind(
         "gateway.networking.k8s.io",
         ("v1",),
         "gateways",
@@ -127,21 +92,34 @@ KINDS: tuple[Kind, ...] = (
         crd=True,
     ),
 )
-CRD_GROUPS = tuple(dict.fromkeys(k.group for k in KINDS if k.crd))
 
-_BY_RESOURCE = {k.resource: k for k in KINDS}
-_BY_PATH = {(k.group, v, k.plural): k for k in KINDS for v in k.versions}
+
+@functools.cache
+def builtin_kinds() -> tuple[Kind, ...]:
+    from ..meshes import SIM_MESHES  # late: the meshes' modules use the store, which uses this table
+
+    return _CORE + tuple(k for mesh in SIM_MESHES.values() for k in mesh.kinds)
+
+
+@functools.cache
+def _by_resource() -> dict[str, Kind]:
+    return {k.resource: k for k in builtin_kinds()}
+
+
+@functools.cache
+def _by_path() -> dict[tuple[str, str, str], Kind]:
+    return {(k.group, v, k.plural): k for k in builtin_kinds() for v in k.versions}
 
 
 def by_resource(resource: str) -> Kind | None:
-    return _BY_RESOURCE.get(resource)
+    return _by_resource().get(resource)
 
 
 def by_path(group: str, version: str, plural: str) -> Kind | None:
-    return _BY_PATH.get((group, version, plural))
+    return _by_path().get((group, version, plural))
 
 
-def group_versions(kinds: tuple[Kind, ...] = KINDS) -> dict[str, list[str]]:
+def group_versions(kinds: tuple[Kind, ...]) -> dict[str, list[str]]:
     """group -> its versions, preferred first, in registration order (core group is "")."""
     out: dict[str, list[str]] = {}
     for k in kinds:
@@ -174,14 +152,14 @@ class KindRegistry:
         self._paths: dict[tuple[str, str, str], Kind] = {}
 
     def by_resource(self, resource: str) -> Kind | None:
-        return _BY_RESOURCE.get(resource) or self._dynamic.get(resource)
+        return by_resource(resource) or self._dynamic.get(resource)
 
     def by_path(self, group: str, version: str, plural: str) -> Kind | None:
-        return _BY_PATH.get((group, version, plural)) or self._paths.get((group, version, plural))
+        return by_path(group, version, plural) or self._paths.get((group, version, plural))
 
     def all(self) -> tuple[Kind, ...]:
         with self._lock:
-            return KINDS + tuple(self._dynamic.values())
+            return builtin_kinds() + tuple(self._dynamic.values())
 
     def schema(self, resource: str, version: str) -> dict[str, Any] | None:
         """The OpenAPI v3 schema of a run-time CRD's version; None for built-in kinds."""
@@ -190,7 +168,7 @@ class KindRegistry:
     def register(self, crd: dict[str, Any]) -> Kind | None:
         """Serve the CRD's kind (None when the kind is built in)."""
         kind, schemas = kind_of_crd(crd)
-        if kind.resource in _BY_RESOURCE:
+        if by_resource(kind.resource) is not None:
             return None
         with self._lock:
             self.unregister(kind.resource, locked=True)

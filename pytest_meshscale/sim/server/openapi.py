@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .kinds import KINDS, Kind, group_versions
+from .kinds import Kind, group_versions
 
 __all__ = ["openapi_v3_group", "openapi_v3_root"]
 
@@ -19,7 +19,7 @@ def _prefix(group: str, version: str) -> str:
     return f"api/{version}" if not group else f"apis/{group}/{version}"
 
 
-def openapi_v3_root(kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any]:
+def openapi_v3_root(kinds: tuple[Kind, ...]) -> dict[str, Any]:
     paths = {
         _prefix(g, v): {"serverRelativeURL": f"/openapi/v3/{_prefix(g, v)}?hash=meshscale-sim-{len(kinds)}"}
         for g, vs in group_versions(kinds).items()
@@ -38,7 +38,7 @@ def _op(group: str, version: str, kind: str, action: str) -> dict[str, Any]:
     }
 
 
-def openapi_v3_group(path: str, all_kinds: tuple[Kind, ...] = KINDS) -> dict[str, Any] | None:
+def openapi_v3_group(path: str, all_kinds: tuple[Kind, ...]) -> dict[str, Any] | None:
     """The document for 'api/v1' or 'apis/GROUP/VERSION', or None when not served."""
     parts = path.strip("/").split("/")
     group, version = (

@@ -9,9 +9,19 @@ cluster: the istiod image tag, and the istiod Deployment's `app.kubernetes.io/ve
 
 from __future__ import annotations
 
-from ...model import Profile
-from ..store import Store
-from .build import Obj, client_placement, configmap, container, create_all, daemonset, deployment, namespace, service
+from ....model import Profile
+from ...components.build import (
+    Obj,
+    client_placement,
+    configmap,
+    container,
+    create_all,
+    daemonset,
+    deployment,
+    namespace,
+    service,
+)
+from ...store import Store
 
 __all__ = ["ISTIO_NS", "ISTIO_VERSION", "install_istio", "istio_labels"]
 

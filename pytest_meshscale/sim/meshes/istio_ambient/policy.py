@@ -13,11 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..server.selectors import match_labels
-from .authz import AuthzContext, decide_authz
-from .outcome import (
-    ACCESS_DENIED_ISTIO,
-    UPSTREAM_RESET_BODY,
+from ...dataplane.outcome import (
     Outcome,
     Request,
     Verdict,
@@ -25,10 +21,12 @@ from .outcome import (
     deny_l4,
     deny_l7,
 )
-from .peer import Peer
-from .topology import Topology, labels_of, pod_ip, pod_key
+from ...dataplane.peer import Peer
+from ...dataplane.topology import Topology, labels_of, pod_ip, pod_key
+from ...server.selectors import match_labels
+from .authz import AuthzContext, decide_authz
 
-__all__ = ["ROOT_NAMESPACE", "captured", "evaluate_istio", "waypoint_of"]
+__all__ = ["ACCESS_DENIED_ISTIO", "ROOT_NAMESPACE", "UPSTREAM_RESET_BODY", "captured", "evaluate_istio", "waypoint_of"]
 
 Obj = dict[str, Any]
 ROOT_NAMESPACE = "istio-system"
@@ -36,6 +34,9 @@ MODE, USE_WP = "istio.io/dataplane-mode", "istio.io/use-waypoint"
 USE_WP_NS = "istio.io/use-waypoint-namespace"
 AP = "authorizationpolicies.security.istio.io"
 ZTUNNEL = "ztunnel (destination node)"
+ACCESS_DENIED_ISTIO = "RBAC: access denied"  # the body of a waypoint's L7 deny (Istio's RBAC filter)
+# What a waypoint (Envoy) answers when the destination ztunnel resets the connection behind it.
+UPSTREAM_RESET_BODY = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
 
 
 def captured(pod: Obj | None, topo: Topology) -> bool:

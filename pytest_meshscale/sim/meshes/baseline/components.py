@@ -6,8 +6,8 @@ The ConfigMap `kube-system/meshscale-sim-cni` says so for a reader and for the d
 
 from __future__ import annotations
 
-from ..store import Store
-from .build import configmap, container, create_all, daemonset
+from ...components.build import configmap, container, create_all, daemonset
+from ...store import Store
 
 __all__ = ["CNI_CONFIGMAP", "install_baseline"]
 

@@ -18,13 +18,14 @@ import base64
 import random
 from collections.abc import Iterable
 
-from ...model import Profile
-from ..controllers.manager import Key
-from ..controllers.objects import Obj, meta
-from ..store import ApiError, Store
-from .build import configmap, container, create_all, daemonset, deployment
+from ....model import Profile
+from ...components.build import configmap, container, create_all, daemonset, deployment
+from ...controllers.manager import Key
+from ...controllers.objects import Obj, meta
+from ...faults import Faults
+from ...store import ApiError, Store
 
-__all__ = ["CILIUM_VERSION", "CiliumNodeController", "WG_KEY", "cilium_config", "install_cilium"]
+__all__ = ["CILIUM_VERSION", "CiliumNodeController", "WG_KEY", "cilium_config", "install_cilium", "keyless_node"]
 
 CILIUM_VERSION = "1.16.1"
 WG_KEY = "network.cilium.io/wg-pub-key"
@@ -86,6 +87,7 @@ class CiliumNodeController:
     """What the agent and operator do per Node: a CiliumNode with addresses, pod CIDR and WireGuard key."""
 
     name = "ciliumnode"
+    resources = ("nodes",)
 
     def __init__(self, store: Store, seed: int, keyless: str | None) -> None:
         self.store, self.keyless, self.seed = store, keyless, seed
@@ -125,3 +127,12 @@ class CiliumNodeController:
 def install_cilium(store: Store, profile: Profile) -> None:
     create_all(store, [configmap("cilium-config", KS, cilium_config(), PART_OF),
                        _agent(), _envoy(), _node_init(), _operator()])
+
+
+def keyless_node(nodes: list[Obj], profile: Profile, faults: Faults) -> str | None:
+    """The node wg-peer-missing strips of its WireGuard key: the last server node (deterministic)."""
+    if not faults.wg_peer_missing:
+        return None
+    pool = profile.pool("server").name
+    names = [meta(n)["name"] for n in nodes if (meta(n).get("labels") or {}).get("agentpool") == pool]
+    return max(names) if names else None

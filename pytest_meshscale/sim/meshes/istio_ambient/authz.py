@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .peer import in_cidr
+from ...dataplane.peer import in_cidr
 
 __all__ = ["AuthzContext", "decide_authz", "policy_name"]
 

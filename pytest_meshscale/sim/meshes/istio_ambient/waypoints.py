@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..controllers.manager import Key
-from ..controllers.objects import Obj, condition, is_ready, meta, owner_ref, with_conditions
-from ..store import ApiError, Store
-from .build import container, deployment, service
-from .istio import ISTIO_VERSION
+from ...components.build import container, deployment, service
+from ...controllers.manager import Key
+from ...controllers.objects import Obj, condition, is_ready, meta, owner_ref, with_conditions
+from ...store import ApiError, Store
+from .components import ISTIO_VERSION
 
 __all__ = ["WAYPOINT_CLASS", "WaypointController", "waypoint_children", "waypoint_status"]
 
@@ -56,6 +56,7 @@ def gateway_condition(kind: str, ok: bool, reason: str, message: str) -> Obj:
 
 class WaypointController:
     name = "waypoint"
+    resources = (GATEWAYS, "pods", "deployments.apps")
 
     def __init__(self, store: Store) -> None:
         self.store = store

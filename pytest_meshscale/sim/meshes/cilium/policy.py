@@ -14,17 +14,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..server.selectors import match_labels
-from .netpol import selecting_netpols
-from .outcome import ACCESS_DENIED_CILIUM, Outcome, Request, allow, deny_l4, deny_l7
-from .peer import Peer, in_cidr
-from .ports import port_matches
+from ...dataplane.netpol import selecting_netpols
+from ...dataplane.outcome import Outcome, Request, allow, deny_l4, deny_l7
+from ...dataplane.peer import Peer, in_cidr
+from ...dataplane.ports import port_matches
+from ...server.selectors import match_labels
 
-__all__ = ["evaluate_cilium", "identity_labels"]
+__all__ = ["ACCESS_DENIED_CILIUM", "evaluate_cilium", "identity_labels"]
 
 Obj = dict[str, Any]
 NS_KEY = "io.kubernetes.pod.namespace"
 EBPF, ENVOY = "cilium-agent (eBPF policy)", "cilium-envoy (L7 policy)"
+ACCESS_DENIED_CILIUM = "Access denied\r\n"  # the body of Envoy's L7 deny (Cilium demo.rst)
 ENTITIES = {"pod": {"all", "cluster"}, "apiserver": {"all", "cluster", "kube-apiserver"}}
 
 

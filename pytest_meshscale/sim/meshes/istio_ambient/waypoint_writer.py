@@ -13,11 +13,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..components.waypoints import MANAGED, NAME_LABEL, WAYPOINT_CLASS, waypoint_children, waypoint_status
-from ..control_plane.kubeapi import ApiError
-from ..controllers.objects import is_ready
-from .informer import Client
-from .mirror import Mirror
+from ...agent.informer import Client
+from ...agent.mirror import Mirror
+from ...control_plane.kubeapi import ApiError
+from ...controllers.objects import is_ready
+from .waypoints import MANAGED, NAME_LABEL, WAYPOINT_CLASS, waypoint_children, waypoint_status
 
 __all__ = ["WaypointWriter"]
 

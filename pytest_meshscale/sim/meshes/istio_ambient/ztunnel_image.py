@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..dataplane.wire import crypto_provider
-from .base import ImageHandler
+from ...images.base import ImageHandler
+from .tls import crypto_provider
 
 __all__ = ["Ztunnel"]
 
