@@ -43,7 +43,8 @@ class CiliumDriver:
     is_cni = True  # its kind config turns kindnet off, so nodes wait for it
     lint_checks = CHECKS
     chart_key = "cilium_chart"
-    shown_config: tuple[str, ...] = ("enable-wireguard", "enable-l7-proxy", "kube-proxy-replacement")  # cilium-config keys reported
+    # the cilium-config keys reported in MeshInfo.details (the Allure environment)
+    shown_config: tuple[str, ...] = ("enable-wireguard", "enable-l7-proxy", "kube-proxy-replacement")
 
     def detect(self, cluster: Cluster) -> MeshInfo:
         agent = cluster.get("apps/v1", "DaemonSet", "cilium", NAMESPACE)
