@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from test_install_dry_run import _dry_run
+from test_install_dry_run import _steps as dry_run_steps
 from test_install_values import _undeclared, cilium_schema  # noqa: F401  (cilium_schema is a fixture)
 
 from pytest_meshscale.meshes.base import InstallContext
@@ -120,3 +122,15 @@ def test_merged_values_are_the_seeds_cilium_with_ipsec_instead_of_wireguard(plat
 
 def test_the_merge_helper_replaces_scalars_and_merges_maps() -> None:
     assert _merge({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": 3}, "d": [2]}) == {"a": {"b": 3, "c": 2}, "d": [2]}
+
+
+def test_kind_dry_run_lists_the_key_step_first_and_never_the_key(pytester: pytest.Pytester,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _dry_run(pytester, monkeypatch, "--mesh-cluster=kind", "--mesh=cilium-ipsec",
+                   "--mesh-cilium-ipsec-version=1.16.5").stdout.str()
+    assert dry_run_steps(out) == ["kind-cluster", "secret-cilium-ipsec-keys", "helm-cilium", "wait-daemonset-cilium",
+                                  "wait-deployment-cilium-operator", "wait-nodes", "helm-metrics-server",
+                                  "wait-deployment-metrics-server"]
+    assert "--version 1.16.5" in out and "values-ipsec.yaml" in out and "fixtures/kind/cilium-ipsec.yaml" in out
+    assert "a key generated when the plan is built, never printed" in out
+    assert not re.search(r"\d+\+ rfc4106\(gcm\(aes\)\) [0-9a-f]{40}", out)  # no key line anywhere
