@@ -6,6 +6,7 @@ from __future__ import annotations
 from .base import Component, EncryptionFacts, InstallContext, MeshDriver, MeshInfo, MeshNotFound
 from .baseline.driver import BaselineDriver
 from .cilium.driver import CiliumDriver
+from .cilium_ipsec.driver import CiliumIpsecDriver
 from .istio_ambient.driver import IstioAmbientDriver
 from .istio_sidecar.driver import IstioSidecarDriver
 
@@ -19,6 +20,7 @@ DRIVERS: dict[str, type[IstioAmbientDriver | IstioSidecarDriver | CiliumDriver |
     "istio-ambient": IstioAmbientDriver,
     "istio-sidecar": IstioSidecarDriver,
     "cilium": CiliumDriver,
+    "cilium-ipsec": CiliumIpsecDriver,
     "baseline": BaselineDriver,
 }
 MESHES = tuple(DRIVERS)

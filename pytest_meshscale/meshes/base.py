@@ -23,6 +23,8 @@ EDIT = ("create", "delete", "get", "list", "watch", "patch")
 # (API group, resource, subresource, verbs): one row of what a run of a mesh may do (RBAC terms).
 Rule = tuple[str, str, str, tuple[str, ...]]
 
+# IP protocols a tcpdump filter names without a port (pcap-filter: `esp`, as Cilium's IPsec guide captures it).
+PORTLESS = ("esp",)
 FEATURES = ("l4-policy", "l7-policy", "mtls", "wireguard", "ipsec", "fips")
 # pcap-filter byte tests on the first bytes of a TCP payload (its offset is the TCP header length, tcp[12] >> 4
 # words): a TLS record of type application_data (23, RFC 8446 section 5.1; every TLS 1.3 record after the
@@ -63,8 +65,8 @@ class EncryptionFacts:
     """What the wire between two nodes must show when the mesh encrypts as it promises."""
 
     mechanism: str  # the mesh's word for it, e.g. "wireguard"; "none" when traffic is not encrypted
-    encrypted_port: int | None  # where the encrypted channel is seen on the wire; None: not capturable
-    encrypted_protocol: str  # "tcp" or "udp"
+    encrypted_port: int | None  # where the encrypted channel is seen on the wire; None: no port (see capturable)
+    encrypted_protocol: str  # "tcp" or "udp", or "esp" (an IP protocol without ports)
     fips_capable: bool
     fips_reason: str
     between: str = "pods"  # "pods": a tunnel from pod IP to pod IP; "nodes": node to node (the server's node)
@@ -75,12 +77,20 @@ class EncryptionFacts:
     # labels that keep a probe pod out of the mesh (no sidecar injected), so it meets the wire, not its own proxy
     probe_labels: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def capturable(self) -> bool:
+        """A capture filter can name the encrypted channel: by its port, by an IP protocol that has none, or by its
+        TLS records on the app port."""
+        return self.encrypted_port is not None or self.encrypted_protocol in PORTLESS or self.on_app_port
+
     def channel_port(self, app_port: int) -> int | None:
-        """The port the encrypted channel is seen on for traffic to `app_port` (None: not capturable)."""
+        """The port the encrypted channel is seen on for traffic to `app_port` (None: none, or not capturable)."""
         return app_port if self.on_app_port else self.encrypted_port
 
     def capture_filter(self, client_ip: str, server_ip: str, server_node_ip: str, app_port: int = 0) -> str:
         """Tcpdump filter for the encrypted channel of this client -> server traffic on the server's node."""
+        if self.encrypted_port is None and not self.on_app_port:  # ESP: no ports, outer addresses the mesh's choice
+            return self.encrypted_protocol
         if self.between == "nodes":
             return f"dst host {server_node_ip} and {self.encrypted_protocol} port {self.encrypted_port}"
         pair = f"src host {client_ip} and dst host {server_ip} and {self.encrypted_protocol}"

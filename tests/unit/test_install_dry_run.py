@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_meshscale.meshes import MESHES
-from pytest_meshscale.provision.installer import load_versions, plan_for
+from pytest_meshscale.provision.installer import MESHES, load_versions, plan_for
 
 REPO = Path(__file__).resolve().parents[2]
 METRICS = ["helm-metrics-server", "wait-deployment-metrics-server"]  # kind serves no metrics.k8s.io by itself
@@ -80,7 +79,7 @@ def test_existing_dry_run_shows_the_preflight_then_the_install_plan(
 ) -> None:
     out = _dry_run(pytester, monkeypatch, "--mesh-cluster=existing", "--mesh=cilium", "--mesh-install=auto",
                    "--mesh-kubeconfig=/nowhere/kc", "--mesh-context=aks-1").stdout.str()
-    order = ["GET /version", "selfsubjectaccessreviews x 67", "GET /api/v1/nodes", "detect cilium",
+    order = ["GET /version", "selfsubjectaccessreviews x 68", "GET /api/v1/nodes", "detect cilium",
              "mesh install: auto", "$ helm install cilium"]
     positions = [out.index(needle) for needle in order]
     assert positions == sorted(positions), out

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from pytest_meshscale.meshes import MESHES  # --mesh=all: every registered mesh
 from pytest_meshscale.sim.control_plane.objects import crd_problem
 from tests.conformance.conformance_kit import KwokUnavailable, _kwok_bin_dir
 from tests.unit.test_suites_under_faults import L7, PEERS, REPO, WIRE, _outcomes, _run
-
-MESHES = ("istio-ambient", "cilium", "baseline")
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .base import ComponentLoad, MeshController, SimContext, SimMesh, TlsListener, Writer
 from .baseline import BaselineSim
 from .cilium import CiliumSim
+from .cilium_ipsec import CiliumIpsecSim
 from .istio_ambient import IstioAmbientSim
 from .istio_sidecar import IstioSidecarSim
 
@@ -21,6 +22,7 @@ SIM_MESHES: dict[str, SimMesh] = {mesh.name: mesh for mesh in (
     IstioAmbientSim(),
     IstioSidecarSim(),
     CiliumSim(),
+    CiliumIpsecSim(),
     BaselineSim(),
 )}
 MESHES = tuple(SIM_MESHES)
