@@ -149,3 +149,12 @@ def test_kind_dry_run_lists_the_install_steps_and_runs_nothing(pytester: pytest.
     assert _steps(out) == expected == [s.name for s in plan_for("kind", "istio-sidecar", load_versions()).steps]
     assert f"--config {REPO / 'fixtures' / 'kind' / 'istio-sidecar.yaml'}" in out
     assert out.count("--version 1.30.1") == 2 and "ztunnel" not in out and "gateway-api" not in out
+
+
+def test_its_api_clients_are_istiod_alone_on_top_of_the_baseline_without_gateway_api() -> None:
+    from pytest_meshscale.data.api_clients import load_api_clients
+
+    clients = load_api_clients("istio-sidecar")
+    own = [c for c in clients.clients if c.name not in {b.name for b in load_api_clients("baseline").clients}]
+    assert [c.name for c in own] == ["istiod"] and not own[0].per_node
+    assert not [w for w in own[0].watches if "gateway" in w.group]  # no Gateway API CRDs in a sidecar install
