@@ -20,6 +20,7 @@ class Step:
     skip_if: tuple[str, ...] | None = None  # exits 0 => the object exists, the step is skipped, never undone
     undo: Step | None = None
     owns_cluster: bool = False  # undoing it (deleting the cluster) removes everything after it
+    secret: bool = False  # the manifest holds a key generated for this plan: a dry run never prints it
 
 
 @dataclass(frozen=True, slots=True)

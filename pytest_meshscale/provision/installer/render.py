@@ -12,7 +12,9 @@ __all__ = ["render_dry_run"]
 
 def _step_lines(number: int, step: Step) -> list[str]:
     lines = [f"  {number}. {step.name}", f"     $ {shlex.join(step.argv)}"]
-    if step.manifest is not None:
+    if step.manifest is not None and step.secret:
+        lines.append("     manifest (stdin): a key generated when the plan is built, never printed")
+    elif step.manifest is not None:
         lines.append("     manifest (stdin):")
         lines += [f"       {line}" for line in step.manifest.rstrip("\n").splitlines()]
     if step.skip_if is not None:
