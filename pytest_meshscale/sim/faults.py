@@ -14,6 +14,7 @@ FAULT_NAMES: dict[str, str | None] = {
     "l7-bypass": None,  # L7 rules not enforced: requests an L7 rule should 403 are allowed
     "plaintext": None,  # no encryption on the wire between nodes
     "wg-peer-missing": None,  # one node has no WireGuard peer/key: traffic to it goes in plaintext
+    "identity-missing": None,  # one workload's proxies got no mTLS identity certificate: mTLS to them fails
     "api-errors": "share of writes (0-1) answered 429 with Retry-After or 500",
     "watch-drop": "seconds after which every watch is closed by the server",
     "slow-ready": "extra seconds before a pod becomes Ready",
@@ -29,6 +30,7 @@ class Faults:
     l7_bypass: bool = False
     plaintext: bool = False
     wg_peer_missing: bool = False
+    identity_missing: bool = False
     api_errors: float = 0.0
     watch_drop_s: float = 0.0
     slow_ready_s: float = 0.0
@@ -36,7 +38,7 @@ class Faults:
     def names(self) -> list[str]:
         """The faults in force, as NAME or NAME=VALUE, for reports and the sim's command line."""
         flags = [("l7-bypass", self.l7_bypass), ("plaintext", self.plaintext)]
-        flags.append(("wg-peer-missing", self.wg_peer_missing))
+        flags += [("wg-peer-missing", self.wg_peer_missing), ("identity-missing", self.identity_missing)]
         values = [("api-errors", self.api_errors), ("watch-drop", self.watch_drop_s)]
         values.append(("slow-ready", self.slow_ready_s))
         return [n for n, on in flags if on] + [f"{n}={v:g}" for n, v in values if v]

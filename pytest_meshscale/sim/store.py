@@ -102,6 +102,9 @@ class Store:
         self._served_since: dict[str, int] = {}  # CRD kinds: watches from before their CRD are 410 Expired
         self._terminating: dict[str, float] = {}  # namespace -> monotonic time its deletion started
         self.write_counts: dict[str, int] = {"create": 0, "update": 0, "delete": 0}
+        # Mutating admission (a mesh's sidecar injector): admission(resource, new) may replace new's parts (never
+        # change them in place: they may be the caller's) before a create is stored; under the lock, no writes.
+        self.admission: builtins.list[Callable[[str, Obj], None]] = []
 
     # ---- reads ----------------------------------------------------------------------------------
     @property
@@ -243,9 +246,11 @@ class Store:
             if kind:
                 new["apiVersion"], new["kind"] = obj.get("apiVersion") or kind.api_version(), kind.kind
             self._defaults(resource, new, None)
+            for admit in self.admission:
+                admit(resource, new)
             if prepare is not None:
                 prepare(None, new)
-                meta = new["metadata"] = dict(new["metadata"])  # prepare may have replaced it
+            meta = new["metadata"] = dict(new["metadata"])  # admission or prepare may have replaced it
             if dry_run:
                 return new
             self._rv += 1

@@ -109,6 +109,11 @@ class SimMesh:
     def install(self, store: Store, ctx: SimContext) -> None:
         """Create the mesh's objects as its helm install leaves them (kube-system basics are the world's)."""
 
+    def admit(self, store: Store, resource: str, obj: Obj) -> None:
+        """Mutating admission when an object is created (a sidecar injector's webhook): may replace parts of `obj`
+        (never change them in place: they may be the caller's). Runs under the store's lock: read with try_get,
+        never write. On kwok the real API server has no such webhook (see docs/sim-limits.md)."""
+
     def controllers(self, store: Store, ctx: SimContext) -> tuple[MeshController, ...]:
         """The mesh's in-cluster controllers on the sim."""
         return ()
