@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_meshscale.provision.installer import load_versions, plan_for
+from pytest_meshscale.provision.installer import MESHES, load_versions, plan_for
 
 REPO = Path(__file__).resolve().parents[2]
 METRICS = ["helm-metrics-server", "wait-deployment-metrics-server"]  # kind serves no metrics.k8s.io by itself
@@ -63,7 +63,7 @@ def test_kind_dry_run_of_all_meshes_and_the_version_overrides(
     out = _dry_run(pytester, monkeypatch, "--mesh-cluster=kind", "--mesh-cilium-version=1.16.5",
                    "--mesh-istio-version=1.26.1").stdout.str()
     sections = re.findall(r"^=== (\S+) on kind ===$", out, re.M)
-    assert sections == ["istio-ambient", "cilium", "baseline"]
+    assert sections == list(MESHES)  # every registered mesh, in the registry's order
     assert "--version 1.16.5" in out and "--version 1.26.1" in out and "--version 1.16.1" not in out
 
 

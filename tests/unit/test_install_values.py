@@ -3,6 +3,8 @@ declares, since the schema leaves unknown keys open); Istio's carry the seed's s
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_meshscale.provision.installer import load_versions, plan_for
+from pytest_meshscale.meshes.install.steps import Plan
+from pytest_meshscale.meshes.install.versions import Versions
+from pytest_meshscale.provision.installer import MESHES as MESHES_REGISTERED
+from pytest_meshscale.provision.installer import PlanError, load_versions, plan_for
 
 REPO = Path(__file__).resolve().parents[2]
 MESHES = REPO / "fixtures" / "meshes"
@@ -84,10 +89,18 @@ def test_fips_values_set_the_compliance_policy_and_ztunnel_tls12() -> None:
     assert "BoringSSL" in text  # documented as needing a FIPS build
 
 
+def _every_plan(versions: Versions) -> list[Plan]:
+    """Each registered mesh on kind and on an existing (AKS) cluster, with and without FIPS where it is accepted."""
+    plans = []
+    for mesh in MESHES_REGISTERED:
+        for cluster_kind, fips in itertools.product(("kind", "existing"), (False, True)):
+            with contextlib.suppress(PlanError):
+                plans.append(plan_for(cluster_kind, mesh, versions, fips=fips))
+    return plans
+
+
 def test_every_values_file_is_used_by_some_plan() -> None:
-    versions = load_versions(overrides={"istio_chart": "1.28.1"})
-    plans = [plan_for("kind", "cilium", versions), plan_for("existing", "cilium", versions, platform="aks"),
-             plan_for("existing", "istio-ambient", versions, fips=True)]
+    plans = _every_plan(load_versions(overrides={"istio_chart": "1.28.1"}))
     used = {Path(a).resolve() for p in plans for s in p.steps for a in s.argv if "/meshes/" in a}
     on_disk = {p.resolve() for p in MESHES.glob("*/values*.yaml")}
     assert on_disk and on_disk == used

@@ -30,9 +30,10 @@ ALLOWED = {
     "scenario": {"model", "data", "cluster", "meshes", "progress"},
     "report": {"model", "data", "cluster", "meshes", "scenario", "progress"},
 }
-# A mesh's own folders: its driver (meshes/<mesh>/) and its sim model (sim/meshes/<mesh>/).
-MESH_FOLDERS = tuple(f"{root}{folder}/" for root in ("meshes/", "sim/meshes/")
-                     for folder in ("cilium", "istio_ambient", "baseline"))
+# A mesh's own folders: its driver (meshes/<mesh>/, a package with a driver; meshes/install/ is shared) and its
+# sim model (sim/meshes/<mesh>/).
+MESH_FOLDERS = tuple(sorted({f"meshes/{p.parent.name}/" for p in PACKAGE.glob("meshes/*/driver.py")}
+                            | {f"sim/meshes/{p.parent.name}/" for p in PACKAGE.glob("sim/meshes/*/__init__.py")}))
 MESH_NAMES = frozenset(DRIVERS) | frozenset(SIM_MESHES)
 # Where a mesh's name may stand outside its folders, and why.
 NAMES_ALLOWED = {
