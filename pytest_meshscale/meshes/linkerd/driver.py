@@ -108,7 +108,7 @@ class LinkerdDriver:
         return (
             "trust anchor and identity issuer: generated when the plan is built (ECDSA P-256, as `step certificate "
             "create root.linkerd.cluster.local ... --profile root-ca` and `identity.linkerd.cluster.local ... "
-            "--profile intermediate-ca --not-after 8760h` do), passed to helm on stdin, never printed or stored",
+            "--profile intermediate-ca --not-after 8760h` do), handed to helm on stdin, never printed or stored",
             "linkerd-init runs iptables in each meshed pod and needs NET_ADMIN and NET_RAW (kind's nodes allow "
             "them); where they are refused, install the linkerd2-cni chart and set cniEnabled=true",
             "the charts declare kubeVersion >=1.31.0-0: helm refuses an older cluster (kind: a node image v1.31+)",
