@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_meshscale.data.profiles import profile_path
+from pytest_meshscale.meshes import MESHES
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestAssertRewriteWarning")
 
@@ -20,7 +21,7 @@ def test_help_lists_options_in_meshscale_group(pytester: pytest.Pytester) -> Non
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--mesh=bogus"], "--mesh: bad value 'bogus'; accepted: istio-ambient, cilium, baseline"),
+        (["--mesh=bogus"], f"--mesh: bad value 'bogus'; accepted: {', '.join(MESHES)}"),
         (["--mesh-cluster=cloud"], "--mesh-cluster: bad value 'cloud'; accepted: sim, kind, existing, kwok"),
         (["--scale=nope"],
          "--scale: profile nope: not found (a scale is smoke, pr, full or the path of a profile YAML file)"),
