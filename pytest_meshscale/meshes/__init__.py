@@ -7,6 +7,7 @@ from .base import Component, EncryptionFacts, InstallContext, MeshDriver, MeshIn
 from .baseline.driver import BaselineDriver
 from .cilium.driver import CiliumDriver
 from .istio_ambient.driver import IstioAmbientDriver
+from .linkerd.driver import LinkerdDriver
 
 __all__ = [
     "DRIVERS", "MESHES", "Component", "EncryptionFacts", "InstallContext", "MeshDriver", "MeshInfo",
@@ -14,9 +15,10 @@ __all__ = [
 ]
 
 # The registry: adding a mesh is its folder plus one line here. Order is the report's order.
-DRIVERS: dict[str, type[IstioAmbientDriver | CiliumDriver | BaselineDriver]] = {
+DRIVERS: dict[str, type[IstioAmbientDriver | CiliumDriver | LinkerdDriver | BaselineDriver]] = {
     "istio-ambient": IstioAmbientDriver,
     "cilium": CiliumDriver,
+    "linkerd": LinkerdDriver,
     "baseline": BaselineDriver,
 }
 MESHES = tuple(DRIVERS)

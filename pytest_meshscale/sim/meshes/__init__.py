@@ -11,6 +11,7 @@ from .base import ComponentLoad, MeshController, SimContext, SimMesh, TlsListene
 from .baseline import BaselineSim
 from .cilium import CiliumSim
 from .istio_ambient import IstioAmbientSim
+from .linkerd import LinkerdSim
 
 __all__ = ["MESHES", "SIM_MESHES", "ComponentLoad", "MeshController", "SimContext", "SimMesh", "TlsListener",
            "Writer", "sim_mesh"]
@@ -19,6 +20,7 @@ __all__ = ["MESHES", "SIM_MESHES", "ComponentLoad", "MeshController", "SimContex
 SIM_MESHES: dict[str, SimMesh] = {mesh.name: mesh for mesh in (
     IstioAmbientSim(),
     CiliumSim(),
+    LinkerdSim(),
     BaselineSim(),
 )}
 MESHES = tuple(SIM_MESHES)
