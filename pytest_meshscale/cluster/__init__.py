@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import MANAGED_BY_LABEL, RUN_LABEL, Cluster, ClusterError, Manifest, ProxyResponse
+from .base import MANAGED_BY_LABEL, RUN_LABEL, Cluster, ClusterError, Manifest, MetricsForbidden, ProxyResponse
 from .ratelimit import RateLimit
 from .retry import RetryPolicy
 from .stats import ApiStats
@@ -22,6 +22,7 @@ __all__ = [
     "ClusterError",
     "KubeCluster",
     "Manifest",
+    "MetricsForbidden",
     "ProxyResponse",
     "RateLimit",
     "RetryPolicy",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = ["RUN_LABEL", "MANAGED_BY_LABEL", "Cluster", "ClusterError", "ForeignObject", "KindNotServed",
-           "ProxyResponse", "Manifest", "is_simulated"]
+           "MetricsForbidden", "ProxyResponse", "Manifest", "is_simulated"]
 
 RUN_LABEL = "meshscale.io/run-id"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -50,6 +50,11 @@ class KindNotServed(ClusterError):
     """The API server does not serve this kind (its CRD is not installed): callers may treat it as absent."""
 
 
+class MetricsForbidden(ClusterError):
+    """RBAC denies `get` on the non-resource URL /metrics: what is read from it is not measured, and the run
+    goes on (the message is the one line that says why and what to grant)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProxyResponse:
     """What the API server's pod proxy returned: the pod's own HTTP status and body."""
@@ -68,9 +73,10 @@ class Cluster(Protocol):
     """Verbs the scenarios need, shaped like lightkube's; all go through the Kubernetes API."""
 
     name: str
-    kind: str  # "sim", "kind" or "existing"
+    kind: str  # "sim", "kind", "existing" or "kwok"
     run_id: str
     kubeconfig: str
+    etcd_metrics_url: str  # etcd's /metrics where the run can reach it (kwok: its client URL), else ""
 
     def apply(self, manifests: Iterable[Manifest], *, wave_size: int | None = None) -> list[Manifest]:
         """Create or update objects (labelled with the run id), in waves under the client-side rate limit."""
@@ -120,5 +126,8 @@ class Cluster(Protocol):
     ) -> ProxyResponse: ...
 
     def server_version(self) -> str: ...
+
+    def metrics_text(self) -> str:
+        """The API server's own /metrics (Prometheus text); MetricsForbidden when RBAC denies `get /metrics`."""
 
     def close(self) -> None: ...

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from .api import Api
 from .applying import MERGE_PATCH, Applier
-from .base import RUN_LABEL, Cluster, ClusterError, Manifest, ProxyResponse
-from .errors import Target
+from .base import RUN_LABEL, Cluster, ClusterError, Manifest, MetricsForbidden, ProxyResponse
+from .errors import Target, failure_line
 from .ratelimit import RateLimit
 from .readiness import DeploymentsReady, FirstMatch
 from .resources import Discovery, Resource
@@ -21,6 +21,7 @@ from .watching import list_all, watch_until
 
 __all__ = ["ApiCluster"]
 
+METRICS_TIMEOUT_S = 60.0  # kube-apiserver's /metrics is ~3 MB at smoke scale, more with many resources
 PROXY_TIMEOUT_S = 900.0  # a synchronous fortio run answers only when the load is over
 SCALABLE = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1"}
 
@@ -29,10 +30,12 @@ class ApiCluster:
     """Implements the Cluster protocol; `stats` holds the run's API load."""
 
     def __init__(
-        self, api: Api, *, kubeconfig: str, run_id: str, kind: str, name: str, rate: RateLimit
+        self, api: Api, *, kubeconfig: str, run_id: str, kind: str, name: str, rate: RateLimit,
+        etcd_metrics_url: str = "",
     ) -> None:
         self.api, self.stats = api, api.stats
         self.kubeconfig, self.run_id, self.kind, self.name, self.rate = kubeconfig, run_id, kind, name, rate
+        self.etcd_metrics_url = etcd_metrics_url
         self.discovery = Discovery(lambda path: self.api.get_json(Target("discover", path), path))
         self.applier = Applier(api, self.discovery, run_id, rate.workers)
 
@@ -191,6 +194,14 @@ class ApiCluster:
     def server_version(self) -> str:
         doc: Any = self.api.get_json(Target("get", "version"), "/version") or {}
         return str(doc.get("gitVersion", "unknown"))
+
+    def metrics_text(self) -> str:
+        resp = self.api.call(Target("get", "/metrics"), "GET", "/metrics", accept=(403,), timeout=METRICS_TIMEOUT_S)
+        if resp.status == 403:
+            raise MetricsForbidden(
+                f"{failure_line(Target('get', '/metrics'), 403, resp.body)} (grant nonResourceURLs [/metrics] "
+                "verbs [get], as fixtures/rbac/meshscale-clusterrole.yaml does)")
+        return resp.body.decode("utf-8", "replace")
 
     def close(self) -> None:
         self.api.transport.close()

@@ -124,7 +124,9 @@ class KubeCluster(ApiCluster):
         name: str,
         rate: RateLimit,
         policy: RetryPolicy | None = None,
+        etcd_metrics_url: str = "",
     ) -> None:
         api = Api(KubeTransport(kubeconfig, context), rate, policy)
-        super().__init__(api, kubeconfig=kubeconfig, run_id=run_id, kind=kind, name=name, rate=rate)
+        super().__init__(api, kubeconfig=kubeconfig, run_id=run_id, kind=kind, name=name, rate=rate,
+                         etcd_metrics_url=etcd_metrics_url)
         self.context = context

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .base import Component, EncryptionFacts, InstallContext, MeshDriver, MeshInfo, MeshNotFound
 from .baseline.driver import BaselineDriver
 from .cilium.driver import CiliumDriver
+from .cilium_ipsec.driver import CiliumIpsecDriver
 from .istio_ambient.driver import IstioAmbientDriver
 from .linkerd.driver import LinkerdDriver
 
@@ -18,6 +19,7 @@ __all__ = [
 DRIVERS: dict[str, type[IstioAmbientDriver | CiliumDriver | LinkerdDriver | BaselineDriver]] = {
     "istio-ambient": IstioAmbientDriver,
     "cilium": CiliumDriver,
+    "cilium-ipsec": CiliumIpsecDriver,
     "linkerd": LinkerdDriver,
     "baseline": BaselineDriver,
 }

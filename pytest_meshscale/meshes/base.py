@@ -23,6 +23,8 @@ EDIT = ("create", "delete", "get", "list", "watch", "patch")
 # (API group, resource, subresource, verbs): one row of what a run of a mesh may do (RBAC terms).
 Rule = tuple[str, str, str, tuple[str, ...]]
 
+# IP protocols a tcpdump filter names without a port (pcap-filter: `esp`, as Cilium's IPsec guide captures it).
+PORTLESS = ("esp",)
 FEATURES = ("l4-policy", "l7-policy", "mtls", "wireguard", "ipsec", "fips")
 
 
@@ -57,14 +59,21 @@ class EncryptionFacts:
     """What the wire between two nodes must show when the mesh encrypts as it promises."""
 
     mechanism: str  # the mesh's word for it, e.g. "wireguard"; "none" when traffic is not encrypted
-    encrypted_port: int | None  # where the encrypted channel is seen on the wire; None: not capturable
-    encrypted_protocol: str  # "tcp" or "udp"
+    encrypted_port: int | None  # where the encrypted channel is seen on the wire; None: no port (see capturable)
+    encrypted_protocol: str  # "tcp" or "udp", or "esp" (an IP protocol without ports)
     fips_capable: bool
     fips_reason: str
     between: str = "pods"  # "pods": a tunnel from pod IP to pod IP; "nodes": node to node (the server's node)
 
+    @property
+    def capturable(self) -> bool:
+        """A capture filter can name the encrypted channel: by its port, or by an IP protocol that has none."""
+        return self.encrypted_port is not None or self.encrypted_protocol in PORTLESS
+
     def capture_filter(self, client_ip: str, server_ip: str, server_node_ip: str) -> str:
         """Tcpdump filter for the encrypted channel of this client -> server traffic on the server's node."""
+        if self.encrypted_port is None:  # ESP: no ports, and its outer addresses are the mesh's choice
+            return self.encrypted_protocol
         if self.between == "nodes":
             return f"dst host {server_node_ip} and {self.encrypted_protocol} port {self.encrypted_port}"
         return f"src host {client_ip} and dst host {server_ip} and {self.encrypted_protocol} port {self.encrypted_port}"

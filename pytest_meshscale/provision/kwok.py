@@ -48,7 +48,8 @@ def kwok_provider(settings: Settings, mesh: str) -> Iterator[ClusterTarget]:
         raise ClusterError(f"kwok cluster for {mesh}: {exc}") from None
     try:
         # teardown=True as on the sim: the run exercises the delete path of a shared cluster.
-        yield ClusterTarget("kwok", f"kwok-{mesh}", str(plane.kubeconfig), None, teardown=True)
+        yield ClusterTarget("kwok", f"kwok-{mesh}", str(plane.kubeconfig), None, teardown=True,
+                            etcd_metrics_url=plane.etcd_metrics_url)
     finally:
         if settings.keep:
             progress.say(f"kwok: --mesh-keep: the control plane for {mesh} stops with this run (it is a child process)")

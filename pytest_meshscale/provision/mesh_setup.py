@@ -20,7 +20,7 @@ from .. import progress
 from ..cluster.base import ClusterError
 from ..cluster.ratelimit import RateLimit
 from ..meshes import MeshNotFound, driver_for
-from .installer import Plan, access_checks, install_checks, plan_for, ssar_body
+from .installer import OPTIONAL, Plan, access_checks, install_checks, plan_for, ssar_body
 from .installer.runner import StepFailed, run_plan, run_uninstall
 from .preflight import access_allowed, denied_line, kubeconfig_context, pool_shortfalls, run_access_denied
 from .settings import Settings
@@ -61,9 +61,14 @@ def preflight(cluster: KubeCluster, settings: Settings, target: ClusterTarget, m
     say(f"meshscale preflight: context {context}, server {server}, Kubernetes {cluster.server_version()}")
     checks = access_checks(mesh)
     denied = run_access_denied(cluster.api, checks, mesh)
-    if denied:
-        raise ClusterError(denied_line(denied))
-    say(f"meshscale preflight: {len(checks)} permissions allowed (SelfSubjectAccessReview)")
+    required = [d for d in denied if d.permission not in OPTIONAL]
+    if required:
+        raise ClusterError(denied_line(required))
+    say(f"meshscale preflight: {len(checks) - len(denied)} permissions allowed (SelfSubjectAccessReview)")
+    for d in denied:  # only optional ones are left: the run goes on without what they serve
+        say(f"meshscale preflight: {d.permission} denied: the API pressure will not be measured (grant "
+            f"nonResourceURLs [{d.permission.path}] verbs [{d.permission.verb}], "
+            "fixtures/rbac/meshscale-clusterrole.yaml)")
     nodes = cluster.list("v1", "Node")
     short = pool_shortfalls(nodes, settings.profile.pools)
     if short:

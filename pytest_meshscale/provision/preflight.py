@@ -69,10 +69,16 @@ def access_allowed(api: Api, reviews: Sequence[Manifest]) -> list[bool]:
 class Check(Protocol):
     """A permission the run needs (provision.installer.Permission)."""
 
-    verb: str
-    group: str
-    resource: str
-    subresource: str
+    @property
+    def verb(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+    @property
+    def subresource(self) -> str: ...
+    @property
+    def path(self) -> str: ...  # a non-resource URL, else ""
 
 
 # (verb, group, resource, subresource) the run uses only in the mesh's namespace (mesh detection); the
@@ -93,7 +99,12 @@ class Denied:
 
 
 def review(permission: Check, namespace: str | None = None) -> Manifest:
-    """The SelfSubjectAccessReview for a permission, cluster-wide or in one namespace."""
+    """The SelfSubjectAccessReview for a permission, cluster-wide or in one namespace. A non-resource URL goes
+    in spec.nonResourceAttributes {path, verb}, which has no namespace: kube-apiserver refuses a review with
+    both attribute sets, or neither ("exactly one of nonResourceAttributes or resourceAttributes")."""
+    if permission.path:
+        return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"nonResourceAttributes": {"path": permission.path, "verb": permission.verb}}}
     attrs = {"verb": permission.verb, "group": permission.group, "resource": permission.resource}
     if permission.subresource:
         attrs["subresource"] = permission.subresource
@@ -104,7 +115,7 @@ def review(permission: Check, namespace: str | None = None) -> Manifest:
 
 
 def _key(p: Check) -> tuple[str, str, str, str]:
-    return (p.verb, p.group, p.resource, p.subresource)
+    return (p.verb, p.group, p.resource or p.path, p.subresource)
 
 
 def access_denied(
@@ -114,7 +125,7 @@ def access_denied(
     exist before the run; `namespaced(group, resource)`: whether the resource lives in namespaces."""
     allowed = access_allowed(api, [review(p) for p in checks])
     denied = [p for p, ok in zip(checks, allowed, strict=True) if not ok]
-    again = [(p, ns) for p in denied if namespaced(p.group, p.resource) for ns in home]
+    again = [(p, ns) for p in denied if not p.path and namespaced(p.group, p.resource) for ns in home]
     granted = access_allowed(api, [review(p, ns) for p, ns in again])
     where: dict[tuple[str, str, str, str], list[str]] = {}
     for (p, ns), ok in zip(again, granted, strict=True):

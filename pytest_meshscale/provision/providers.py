@@ -123,6 +123,7 @@ def open_cluster(
             target.kind,
             target.name,
             RateLimit.from_creation(creation),
+            etcd_metrics_url=target.etcd_metrics_url,
         )
         try:
             yield cluster

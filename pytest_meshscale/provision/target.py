@@ -17,6 +17,7 @@ class ClusterTarget:
     context: str | None
     teardown: bool  # delete the run's objects at the end (a sim that is stopped anyway need not)
     owned: bool = False  # the run created this cluster and deletes it at the end (kind): no uninstall needed
+    etcd_metrics_url: str = ""  # etcd's /metrics where the run can reach it: kwok's own etcd; elsewhere none
 
 
 def new_run_id() -> str:

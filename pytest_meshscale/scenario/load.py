@@ -67,8 +67,11 @@ def run_load(
     duration_s: float,
     percentiles: Sequence[float] = (),
     progress: Callable[[str], None] = lambda _: None,
+    on_started: Callable[[float], None] = lambda _: None,
 ) -> LoadRun:
-    """Start every client at once, wait out the run, collect and merge every client's result."""
+    """Start every client at once, wait out the run, collect and merge every client's result.
+    `on_started(s)` runs once every client has accepted its run, `s` seconds after the first was asked: every
+    client runs for the next duration_s - s seconds, which is when to measure the load."""
     if not clients:
         raise LoadError("no fortio client pods to run the load from")
     body = json.dumps(payload).encode()
@@ -76,6 +79,7 @@ def run_load(
         started = time.time()
         ids = list(pool.map(lambda c: _start(cluster, c, body), clients))
         progress(f"load started on {len(clients)} clients for {duration_s:g} s")
+        on_started(time.time() - started)
         waiting(f"load on {len(clients)} clients", duration_s)
         raw = dict(pool.map(lambda ci: _collect(cluster, ci[0], ci[1], duration_s), zip(clients, ids, strict=True)))
     results: list[FortioResult] = [parse_result(doc, f"{ns}/fortio") for ns, doc in raw.items()]
@@ -89,10 +93,12 @@ def run_profile_load(
     labels: str,
     duration_s: float | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    on_started: Callable[[float], None] = lambda _: None,
 ) -> LoadRun:
     """The profile's fortio load (its payload and requested percentiles) on the given clients."""
     seconds = duration_s or load.duration_s
-    return run_load(cluster, clients, rest_run_payload(load, labels, seconds), seconds, load.percentiles, progress)
+    return run_load(cluster, clients, rest_run_payload(load, labels, seconds), seconds, load.percentiles, progress,
+                    on_started)
 
 
 def _start(cluster: Cluster, client: ClientPod, body: bytes) -> str:

@@ -86,6 +86,9 @@ def _run(args: argparse.Namespace) -> int:
     if problem:
         raise UsageError(f"meshscale sim: {problem}")
     faults, profile = parse_faults(args.fault), _profile(args)
+    if faults.etcd_latency_s:  # never accepted and ignored: the embedded API server has no etcd to slow
+        raise FaultError("fault 'etcd-latency' acts on the etcd of a real control plane (--mesh-cluster=kwok); "
+                         "the simulated API server has none")
     restricted = load_token_file(args.token_file) if args.token_file else {}
     stop = threading.Event()
     phase = ["starting"]  # starting -> running -> stopping

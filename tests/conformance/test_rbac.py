@@ -14,6 +14,7 @@ import pytest
 import yaml
 from conformance_kit import Backend, call, sim_diverges
 
+from pytest_meshscale.cluster.base import MetricsForbidden
 from pytest_meshscale.cluster.kube import KubeCluster
 from pytest_meshscale.provision.installer import Permission
 from pytest_meshscale.provision.preflight import (
@@ -53,6 +54,13 @@ def _grants(tag: str, home: str) -> list[dict]:  # type: ignore[type-arg]
     ]
 
 
+def _home(admin: KubeCluster, prefix: str) -> tuple[str, str]:
+    """(a random tag, the namespace PREFIX-TAG, created): where the test's ServiceAccount lives."""
+    tag = uuid.uuid4().hex[:6]
+    admin.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"{prefix}-{tag}"}}])
+    return tag, f"{prefix}-{tag}"
+
+
 def _runner(backend: Backend, admin: KubeCluster, home: str, path: Path) -> KubeCluster:
     """A KubeCluster with the ServiceAccount's token (TokenRequest), on the admin kubeconfig's server."""
     body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 3600}}
@@ -68,9 +76,7 @@ def test_the_preflight_counts_a_namespaced_grant_only_where_the_run_can_use_it(
 ) -> None:
     sim_diverges(request, backend, "no RBAC API: Roles, RoleBindings and ServiceAccount tokens are not served "
                  "(restricted identities come from --token-file; tests/unit/test_cluster_preflight.py)")
-    tag = uuid.uuid4().hex[:6]
-    home = f"c-rbac-{tag}"
-    admin.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": home}}])
+    tag, home = _home(admin, "c-rbac")
     try:
         admin.apply(_grants(tag, home))
         runner = _runner(backend, admin, home, tmp_path / "runner.kubeconfig")
@@ -89,6 +95,60 @@ def test_the_preflight_counts_a_namespaced_grant_only_where_the_run_can_use_it(
         assert "ClusterRoleBinding" in line and "a RoleBinding cannot exist before its namespace does" in line
     finally:
         name = f"c-rbac-{tag}"
+        for kind in ("ClusterRoleBinding", "ClusterRole"):
+            admin.delete(RBAC, kind, name)
+        admin.delete("v1", "Namespace", home)
+
+
+SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+METRICS = Permission("get", "", "", path="/metrics")
+
+
+def test_metrics_is_read_through_the_cluster_layer_and_reviewed_as_a_non_resource_url(admin: KubeCluster) -> None:
+    """What the API-pressure figures read: /metrics in Prometheus text, and the preflight's review of it
+    (spec.nonResourceAttributes {path, verb}); a review with both kinds of attributes, or neither, is refused."""
+    assert "\napiserver_request_total{" in admin.metrics_text()
+    assert access_allowed(admin.api, [review(METRICS)]) == [True]
+    both = {"nonResourceAttributes": {"path": "/metrics", "verb": "get"},
+            "resourceAttributes": {"verb": "get", "resource": "pods"}}
+    for spec in ({}, both):
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec}
+        status, doc = call(admin, "POST", SSAR, body=body, accept=(422,))
+        assert status == 422 and doc["reason"] == "Invalid", doc
+        assert "spec: Invalid value: " in doc["message"]
+        assert doc["message"].endswith("exactly one of nonResourceAttributes or resourceAttributes must be specified")
+
+
+def test_a_denied_metrics_read_is_one_line_and_a_non_resource_rule_grants_it(
+    backend: Backend, admin: KubeCluster, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    sim_diverges(request, backend, "no RBAC API: ClusterRoles and ServiceAccount tokens are not served (restricted "
+                 "identities with nonResourceURLs come from --token-file; tests/unit/test_sim_api_client.py)")
+    _, home = _home(admin, "c-metrics")
+    name = home
+    subject = [{"kind": "ServiceAccount", "name": "runner", "namespace": home}]
+    try:
+        admin.apply([
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "runner", "namespace": home}},
+            {"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": name},
+             "rules": [_rule("authorization.k8s.io", ["selfsubjectaccessreviews"], ["create"])]},
+            {"apiVersion": RBAC, "kind": "ClusterRoleBinding", "metadata": {"name": name}, "subjects": subject,
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}}])
+        runner = _runner(backend, admin, home, tmp_path / "runner.kubeconfig")
+        with pytest.raises(MetricsForbidden) as denied:
+            runner.metrics_text()
+        assert str(denied.value) == (f'get /metrics: HTTP 403 Forbidden: forbidden: User "system:serviceaccount:{home}'
+                                     ':runner" cannot get path "/metrics" (grant nonResourceURLs [/metrics] verbs '
+                                     '[get], as fixtures/rbac/meshscale-clusterrole.yaml does)')
+        assert access_allowed(runner.api, [review(METRICS)]) == [False]
+        grant = {"nonResourceURLs": ["/metrics"], "verbs": ["get"]}
+        admin.apply([{"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": name},
+                      "rules": [_rule("authorization.k8s.io", ["selfsubjectaccessreviews"], ["create"]), grant]}])
+        deadline = time.monotonic() + 30  # the RBAC authorizer learns the new rule through its informers
+        while not access_allowed(runner.api, [review(METRICS)])[0] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "\napiserver_request_total{" in runner.metrics_text()
+    finally:
         for kind in ("ClusterRoleBinding", "ClusterRole"):
             admin.delete(RBAC, kind, name)
         admin.delete("v1", "Namespace", home)

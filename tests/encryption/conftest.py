@@ -1,13 +1,18 @@
-"""A client and a server pod on different nodes, the pair every encryption check looks at."""
+"""A client and a server pod on different nodes, the pair every encryption check looks at, and the two
+captures on the wire between them (the app port in plaintext, and the mesh's encrypted channel)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
-from pytest_meshscale.scenario.encryption import server_pods
+from pytest_meshscale.meshes.base import EncryptionFacts
+from pytest_meshscale.report import attach_manifests
+from pytest_meshscale.scenario.encryption import Capture, capture_during_traffic, server_pods
 from pytest_meshscale.scenario.load import ClientPod
+from pytest_meshscale.scenario.workloads import SERVER_PORT
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,12 @@ class CrossNodePair:
     server: dict
     server_ip: str
     server_node_ip: str
+
+
+@dataclass(frozen=True)
+class WireCaptures:
+    plain: Capture  # the app port between the two pod IPs: must stay empty
+    control: Capture  # the encrypted channel the driver names: must not, or the capture is blind
 
 
 def _node_ip(cluster, node: str) -> str:
@@ -37,3 +48,19 @@ def cross_node_pair(cluster, fleet) -> CrossNodePair:
         client, client_pod["status"]["podIP"], server, server["status"]["podIP"],
         _node_ip(cluster, server["spec"]["nodeName"]),
     )  # fmt: skip
+
+
+@pytest.fixture
+def wire(cluster, cross_node_pair) -> Callable[[EncryptionFacts], WireCaptures]:
+    """Two captures on the server's node while the client sends requests, both attached to the report."""
+
+    def capture(facts: EncryptionFacts) -> WireCaptures:
+        pair = cross_node_pair
+        plaintext_filter = f"src host {pair.client_ip} and dst host {pair.server_ip} and tcp port {SERVER_PORT}"
+        plain = capture_during_traffic(cluster, pair.client, pair.server, plaintext_filter)
+        encrypted_filter = facts.capture_filter(pair.client_ip, pair.server_ip, pair.server_node_ip)
+        control = capture_during_traffic(cluster, pair.client, pair.server, encrypted_filter)
+        attach_manifests({"captures": f"# plaintext filter\n{plain.log}\n# encrypted-channel control\n{control.log}"})
+        return WireCaptures(plain, control)
+
+    return capture

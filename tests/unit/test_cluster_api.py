@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_meshscale.cluster.api import Api
-from pytest_meshscale.cluster.base import RUN_LABEL, ClusterError, ForeignObject, planes
+from pytest_meshscale.cluster.base import RUN_LABEL, ClusterError, ForeignObject, MetricsForbidden, planes
 from pytest_meshscale.cluster.client import ApiCluster
 from pytest_meshscale.cluster.ratelimit import RateLimit
 from pytest_meshscale.cluster.retry import RetryPolicy, TransientError
@@ -328,3 +328,18 @@ def test_a_repeatable_proxy_post_is_retried_after_api_server_errors_and_drops() 
 ])
 def test_planes_say_which_halves_of_the_cluster_are_real(kind: str, version: str, said: str) -> None:
     assert planes(kind, version) == said
+
+
+def test_metrics_text_reads_the_servers_own_metrics_and_says_in_one_line_when_rbac_denies_it() -> None:
+    text = "# TYPE apiserver_request_total counter\napiserver_request_total{verb=\"GET\"} 3\n"
+    cluster, transport = _cluster(lambda m, p, b: FakeReply(200, text.encode()) if p == "/metrics" else None)
+    assert cluster.metrics_text() == text and transport.sent == [("GET", "/metrics", None)]
+    forbidden = {"kind": "Status", "code": 403, "reason": "Forbidden",
+                 "message": 'forbidden: User "system:serviceaccount:ci:runner" cannot get path "/metrics"'}
+    denied, _ = _cluster(lambda m, p, b: FakeReply(403, forbidden))
+    with pytest.raises(MetricsForbidden) as caught:
+        denied.metrics_text()
+    assert str(caught.value) == ('get /metrics: HTTP 403 Forbidden: forbidden: User "system:serviceaccount:ci:runner" '
+                                 'cannot get path "/metrics" (grant nonResourceURLs [/metrics] verbs [get], as '
+                                 'fixtures/rbac/meshscale-clusterrole.yaml does)')
+    assert isinstance(caught.value, ClusterError)

@@ -37,7 +37,8 @@ def _rules(checks: tuple[Permission, ...]) -> list[dict[str, list[str]]]:
     def name(p: Permission) -> str:
         return f"{p.resource}/{p.subresource}" if p.subresource else f"{p.resource}.{p.group}".rstrip(".")
 
-    return [{"verbs": [p.verb], "resources": [name(p)]} for p in checks]
+    return [{"verbs": [p.verb], "nonResourceURLs": [p.path]} if p.path else {"verbs": [p.verb], "resources": [name(p)]}
+            for p in checks]
 
 
 def _kubeconfig(sim: SimProcess, token: str, path: Path) -> Path:
@@ -54,6 +55,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimProcess]:
     tokens.write_text(yaml.safe_dump({
         "exact": _rules(exact),
         "short": _rules(tuple(p for p in exact if p not in MISSING)),
+        "no-metrics": _rules(tuple(p for p in exact if not p.path)),
         # the sim's namespaced token rules stand for a RoleBinding in kube-system (Cilium's namespace)
         "home": _rules(tuple(p for p in exact if p not in HOME_ONLY))
         + [{**r, "namespaces": ["kube-system"]} for r in _rules(HOME_ONLY)],
@@ -75,18 +77,32 @@ def _one_error(result: pytest.RunResult) -> str:
     return errors[0]
 
 
+def _runs_with(pytester: pytest.Pytester, sim: SimProcess, token: str, kubeconfig: Path) -> str:
+    """The pytest output of a run with `token`'s permissions, whose one test must have passed."""
+    result = _pytest(pytester, _kubeconfig(sim, token, kubeconfig), "--mesh=cilium")
+    assert _outcomes(result) == {"test_on_the_mesh[cilium]": "PASSED"}, result.stdout.str()
+    return result.stdout.str()
+
+
 def test_preflight_passes_with_the_minimal_permissions_and_the_test_runs(
     pytester: pytest.Pytester, sim: SimProcess, tmp_path: Path
 ) -> None:
-    result = _pytest(pytester, _kubeconfig(sim, "exact", tmp_path / "kc"), "--mesh=cilium")
-    out = result.stdout.str()
-    assert _outcomes(result) == {"test_on_the_mesh[cilium]": "PASSED"}, out
+    out = _runs_with(pytester, sim, "exact", tmp_path / "kc")
     assert f"meshscale preflight: context meshscale-sim-cilium, server {sim.url}, Kubernetes v" in out
     assert f"meshscale preflight: {len(access_checks('cilium'))} permissions allowed (SelfSubjectAccessReview)" in out
     assert "meshscale preflight: 4 nodes fit the pools of profile smoke" in out
     found = re.search(r"meshscale preflight: cilium (\S+) found \((\d+) API requests, ([\d.]+) s\)", out)
     assert found and int(found.group(2)) >= len(access_checks("cilium")) + 3, out
     print(f"preflight: {found.group(2)} requests in {found.group(3)} s")  # measured, for the report
+
+
+def test_preflight_without_get_metrics_lets_the_run_go_on_and_says_what_is_not_measured(
+    pytester: pytest.Pytester, sim: SimProcess, tmp_path: Path
+) -> None:
+    out = _runs_with(pytester, sim, "no-metrics", tmp_path / "kc")
+    assert f"meshscale preflight: {len(access_checks('cilium')) - 1} permissions allowed" in out
+    assert ("meshscale preflight: get /metrics denied: the API pressure will not be measured (grant nonResourceURLs "
+            "[/metrics] verbs [get], fixtures/rbac/meshscale-clusterrole.yaml)") in out
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["plain", "xdist"])

@@ -10,6 +10,7 @@ import yaml
 
 from pytest_meshscale.provision.installer import (
     MESHES,
+    OPTIONAL,
     Permission,
     access_checks,
     grants,
@@ -31,11 +32,13 @@ def test_the_clusterrole_grants_every_permission_the_preflight_checks(role: dict
 
 
 def test_the_clusterrole_grants_nothing_beyond_the_checks(role: dict[str, Any]) -> None:
-    checked = {(p.group, p.resource + (f"/{p.subresource}" if p.subresource else ""), p.verb) for p in access_checks()}
-    granted = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
-               for v in rule["verbs"]}
+    checked = {(p.group, p.path or p.resource + (f"/{p.subresource}" if p.subresource else ""), p.verb)
+               for p in access_checks()}
+    granted = {(g, r, v) for rule in role["rules"] for g in rule.get("apiGroups", [""])
+               for r in rule.get("resources", []) + rule.get("nonResourceURLs", []) for v in rule["verbs"]}
     assert granted - checked == set()
-    assert not any("*" in x for rule in role["rules"] for x in rule["apiGroups"] + rule["resources"] + rule["verbs"])
+    assert not any("*" in x for rule in role["rules"] for x in rule.get("apiGroups", []) + rule.get("resources", [])
+                   + rule.get("nonResourceURLs", []) + rule["verbs"])
 
 
 def test_the_brief_s_permissions_are_all_checked() -> None:
@@ -68,8 +71,21 @@ def test_the_evaluator_follows_rbac_matching_rules() -> None:
     assert grants(role, Permission("update", "apps", "deployments", "scale"))
     assert not grants(role, Permission("update", "apps", "deployments"))
     without_proxy = {"rules": [r for r in yaml.safe_load(ROLE_FILE.read_text())["rules"]
-                               if r["resources"] != ["pods/proxy"]]}
+                               if r.get("resources") != ["pods/proxy"]]}
     assert [str(p) for p in missing_grants(without_proxy, access_checks())] == ["get pods/proxy", "create pods/proxy"]
+
+
+def test_metrics_is_a_non_resource_url_the_role_grants_and_the_run_may_do_without() -> None:
+    metrics = Permission("get", "", "", path="/metrics")
+    assert metrics in access_checks("cilium") and metrics in access_checks("baseline") and metrics in OPTIONAL
+    assert str(metrics) == "get /metrics"
+    assert ssar_body(metrics)["spec"] == {"nonResourceAttributes": {"path": "/metrics", "verb": "get"}}
+    assert grants({"rules": [{"nonResourceURLs": ["/metrics"], "verbs": ["get"]}]}, metrics)
+    assert grants({"rules": [{"nonResourceURLs": ["/met*"], "verbs": ["*"]}]}, metrics)
+    assert not grants({"rules": [{"nonResourceURLs": ["/metrics/slis"], "verbs": ["get"]}]}, metrics)
+    assert not grants({"rules": [{"nonResourceURLs": ["/metrics"], "verbs": ["list"]}]}, metrics)
+    # a resource rule never grants a path, whatever its wildcards
+    assert not grants({"rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}, metrics)
 
 
 def test_ssar_body_names_the_subresource_only_when_there_is_one() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import time
 import urllib.error
@@ -20,13 +21,15 @@ from kubernetes import client, config, watch  # noqa: E402
 from kubernetes.client.exceptions import ApiException  # noqa: E402
 
 RESTRICTED = "restricted-token-for-tests"
+METRICS_READER = "metrics-reader-token-for-tests"
 
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimProcess]:
     tokens = tmp_path_factory.mktemp("tokens") / "tokens.yaml"
     tokens.write_text(
-        yaml.safe_dump({RESTRICTED: [{"verbs": ["get", "list"], "resources": ["pods"], "namespaces": ["ro"]}]})
+        yaml.safe_dump({RESTRICTED: [{"verbs": ["get", "list"], "resources": ["pods"], "namespaces": ["ro"]}],
+                        METRICS_READER: [{"verbs": ["get"], "nonResourceURLs": ["/metrics"]}]})
     )
     with SimProcess(mesh="baseline", token_file=tokens) as proc:
         yield proc
@@ -221,6 +224,37 @@ def test_restricted_token_403_and_access_review(sim: SimProcess, ns: str) -> Non
     assert review("list", "pods")
     assert not review("delete", "pods")
     assert not review("get", "secrets")
+
+
+def _review(sim: SimProcess, token: str, spec: dict) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code, body, _ = _raw(sim, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", token, "POST",
+                         {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": spec})
+    assert isinstance(body, dict)
+    return code, body
+
+
+def test_metrics_is_a_non_resource_url_that_rbac_must_grant(sim: SimProcess) -> None:
+    """As kube-apiserver: `get /metrics` needs a nonResourceURLs rule; /version and discovery do not (every
+    authenticated user has them through system:discovery and system:public-info-viewer)."""
+    code, body, _ = _raw(sim, "/metrics", RESTRICTED)
+    assert code == 403 and isinstance(body, dict) and body["reason"] == "Forbidden"
+    assert re.fullmatch(r'forbidden: User "meshscale-sim-restricted-\d" cannot get path "/metrics"', body["message"])
+    assert _raw(sim, "/version", RESTRICTED)[0] == 200
+    assert _raw(sim, "/metrics", METRICS_READER)[0] == 200
+    assert _raw(sim, "/api/v1/namespaces", METRICS_READER)[0] == 403  # a path rule grants no resource
+    metrics = {"nonResourceAttributes": {"path": "/metrics", "verb": "get"}}
+    assert [_review(sim, t, metrics)[1]["status"]["allowed"] for t in (RESTRICTED, METRICS_READER, _token(sim))] == [
+        False, True, True]
+
+
+@pytest.mark.parametrize("spec", [{}, {"nonResourceAttributes": {"path": "/metrics", "verb": "get"},
+                                       "resourceAttributes": {"verb": "get", "resource": "pods"}}],
+                         ids=["neither", "both"])
+def test_an_access_review_needs_exactly_one_kind_of_attributes(sim: SimProcess, spec: dict) -> None:  # type: ignore[type-arg]
+    code, body = _review(sim, _token(sim), spec)
+    assert code == 422 and body["reason"] == "Invalid", body
+    assert "spec: Invalid value: " in body["message"]
+    assert body["message"].endswith("exactly one of nonResourceAttributes or resourceAttributes must be specified")
 
 
 def test_metrics_count_requests(sim: SimProcess) -> None:

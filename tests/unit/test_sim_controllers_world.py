@@ -19,7 +19,7 @@ from jsonschema import Draft7Validator
 from pytest_meshscale.model import Profile, parse_profile
 from pytest_meshscale.sim.controllers import Controllers, Timing, node_objects
 from pytest_meshscale.sim.faults import Faults
-from pytest_meshscale.sim.meshes import SIM_MESHES
+from pytest_meshscale.sim.meshes import MESHES
 from pytest_meshscale.sim.runtime import JobOutcome, NullRuntime, PodRuntime
 from pytest_meshscale.sim.server.bootstrap import seed_store
 from pytest_meshscale.sim.store import Store
@@ -187,7 +187,7 @@ def test_baseline_has_no_mesh_and_says_which_cni_enforces_policy() -> None:
 
 
 def test_unknown_mesh_is_refused_with_the_accepted_names() -> None:
-    with pytest.raises(ValueError, match=f"accepted: {', '.join(SIM_MESHES)}$"):
+    with pytest.raises(ValueError, match=f"accepted: {', '.join(MESHES)}$"):
         build_world(Store(), "nomesh", profile("smoke"), Faults())
 
 

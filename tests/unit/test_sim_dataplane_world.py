@@ -12,7 +12,7 @@ import pytest
 
 from pytest_meshscale.sim.dataplane import DataPlane, Topology
 from pytest_meshscale.sim.faults import Faults
-from pytest_meshscale.sim.meshes import SIM_MESHES
+from pytest_meshscale.sim.meshes import MESHES
 from pytest_meshscale.sim.store import Store
 
 AMBIENT = {"istio.io/dataplane-mode": "ambient"}
@@ -145,5 +145,5 @@ def test_pod_ip_index_follows_the_store() -> None:
 
 def test_unknown_mesh_is_refused_with_the_accepted_names() -> None:
     w, _, _ = seed_world()
-    with pytest.raises(ValueError, match=f"accepted: {', '.join(SIM_MESHES)}$"):  # the registry's order
+    with pytest.raises(ValueError, match=f"accepted: {', '.join(MESHES)}$"):  # the registry's order
         DataPlane(w.store, "nomesh")

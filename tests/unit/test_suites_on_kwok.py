@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from pytest_meshscale.meshes import MESHES as REGISTERED
 from pytest_meshscale.sim.control_plane.objects import crd_problem
+from pytest_meshscale.sim.meshes import SIM_MESHES, SimMesh
 from tests.conformance.conformance_kit import KwokUnavailable, _kwok_bin_dir
 from tests.unit.test_suites_under_faults import L7, PEERS, REPO, WIRE, _outcomes, _run
 
-# The meshes whose data plane the agent plays on kwok. A sidecar mesh is not among them: kwok's real API server
-# calls no injector webhook, so its pods are never meshed there (docs/sim-limits.md, Admission).
-MESHES = ("istio-ambient", "cilium", "baseline")
+# Every registered mesh but those with their own admission (a sidecar injector): kwok's real API server calls no
+# injector webhook, so their pods are never meshed there (docs/sim-limits.md, Admission).
+MESHES = tuple(m for m in REGISTERED if type(SIM_MESHES[m]).admit is SimMesh.admit)
 ON_KWOK = "--mesh=" + ",".join(MESHES)
 
 

@@ -10,6 +10,7 @@ from ...model.fleet_names import proxy_access
 from ...model.policy import Intent, ProxyAccess
 from ...model.policy_errors import Unsupported
 from ..base import EDIT, Component, EncryptionFacts, InstallContext, MeshInfo, MeshNotFound, Rule, image_tag
+from ..cilium_ipsec.facts import ipsec_facts
 from ..install.steps import Step
 from ..install.versions import Versions
 from .install import cilium_steps
@@ -35,13 +36,15 @@ class CiliumDriver:
         ("cilium.io", "ciliumclusterwidenetworkpolicies", "", EDIT),
         ("cilium.io", "ciliumnodes", "", ("get", "list")),
     )
-    install_resources = (
+    install_resources: tuple[tuple[str, str], ...] = (
         ("apiextensions.k8s.io", "customresourcedefinitions"), ("rbac.authorization.k8s.io", "clusterroles"),
         ("rbac.authorization.k8s.io", "clusterrolebindings"), ("apps", "daemonsets"),
     )
     is_cni = True  # its kind config turns kindnet off, so nodes wait for it
     lint_checks = CHECKS
     chart_key = "cilium_chart"
+    # the cilium-config keys reported in MeshInfo.details (the Allure environment)
+    shown_config: tuple[str, ...] = ("enable-wireguard", "enable-l7-proxy", "kube-proxy-replacement")
 
     def detect(self, cluster: Cluster) -> MeshInfo:
         agent = cluster.get("apps/v1", "DaemonSet", "cilium", NAMESPACE)
@@ -58,8 +61,7 @@ class CiliumDriver:
             features.add("wireguard")
         if _on(config, "enable-ipsec"):
             features |= {"ipsec", "fips"}  # IPsec with AES-GCM is FIPS-capable (kernel crypto in FIPS mode)
-        shown = ("enable-wireguard", "enable-l7-proxy", "kube-proxy-replacement")
-        details = {k: config[k] for k in shown if k in config}
+        details = {k: config[k] for k in self.shown_config if k in config}
         return MeshInfo(self.name, image_tag(containers[0]["image"]), frozenset(features), details)
 
     @staticmethod
@@ -92,8 +94,7 @@ class CiliumDriver:
             reason = "WireGuard uses ChaCha20-Poly1305, Curve25519 and BLAKE2s: no FIPS-approved algorithm"
             return EncryptionFacts("wireguard", 51871, "udp", False, reason, between="nodes")
         if "ipsec" in info.features:
-            reason = "IPsec with AES-GCM is FIPS-capable when the nodes' kernel crypto runs in FIPS mode"
-            return EncryptionFacts("ipsec", None, "esp", True, reason)
+            return ipsec_facts()
         return EncryptionFacts("none", None, "", False, "Cilium runs without transparent encryption")
 
     def strict_mtls(self, namespaces: Sequence[str], labels: Mapping[str, str],

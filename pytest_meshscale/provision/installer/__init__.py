@@ -6,6 +6,7 @@ from ...meshes.install.commands import PlanError
 from ...meshes.install.steps import Plan, Step, Target, uninstall_steps
 from ...meshes.install.versions import VERSIONS_FILE, Versions, VersionsError, load_versions, parse_versions
 from .permissions import (
+    OPTIONAL,
     Permission,
     access_checks,
     grants,
@@ -19,6 +20,7 @@ from .render import render_dry_run
 __all__ = [
     "CLUSTER_KINDS",
     "MESHES",
+    "OPTIONAL",
     "PLATFORMS",
     "VERSIONS_FILE",
     "Permission",

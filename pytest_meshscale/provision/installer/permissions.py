@@ -12,8 +12,10 @@ from typing import Any
 
 from ...meshes import DRIVERS, MESHES
 from ...meshes.base import EDIT, Rule
+from ..preflight import review
 
 __all__ = [
+    "OPTIONAL",
     "Permission",
     "access_checks",
     "grants",
@@ -43,6 +45,10 @@ _COMMON: tuple[Rule, ...] = (
     ("authorization.k8s.io", "selfsubjectaccessreviews", "", ("create",)),
 )
 
+# Non-resource URLs (RBAC `nonResourceURLs`): the API server's own /metrics, which the API-pressure figures
+# are read from (kube-apiserver authorizes it as `get` on the path; no default role grants it).
+_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (("/metrics", ("get",)),)
+
 
 @dataclass(frozen=True, slots=True)
 class Permission:
@@ -50,8 +56,11 @@ class Permission:
     group: str  # "" = the core group
     resource: str
     subresource: str = ""
+    path: str = ""  # a non-resource URL ("/metrics"): then group, resource and subresource are empty
 
     def __str__(self) -> str:
+        if self.path:
+            return f"{self.verb} {self.path}"
         res = f"{self.resource}/{self.subresource}" if self.subresource else self.resource
         return f"{self.verb} {res}" + (f".{self.group}" if self.group else "")
 
@@ -60,8 +69,14 @@ def access_checks(mesh: str | None = None) -> tuple[Permission, ...]:
     """Every permission a run of `mesh` needs (None: any mesh, i.e. the union the ClusterRole grants)."""
     meshes = MESHES if mesh is None else (mesh,)
     rows = [*_COMMON, *(row for m in meshes for row in DRIVERS[m].permissions)]
-    return tuple(dict.fromkeys(Permission(verb, group, res, sub) for group, res, sub, verbs in rows
-                               for verb in verbs))
+    paths = (Permission(verb, "", "", path=path) for path, verbs in _PATHS for verb in verbs)
+    return tuple(dict.fromkeys([*(Permission(verb, group, res, sub) for group, res, sub, verbs in rows
+                                  for verb in verbs), *paths]))
+
+
+# What a run does without, saying so instead of refusing: denied /metrics leaves the API pressure "not
+# measured" (with the reason) while every suite still runs.
+OPTIONAL = frozenset({Permission("get", "", "", path="/metrics")})
 
 
 def install_checks(mesh: str) -> tuple[Permission, ...]:
@@ -73,11 +88,7 @@ def install_checks(mesh: str) -> tuple[Permission, ...]:
 
 def ssar_body(permission: Permission) -> dict[str, Any]:
     """The SelfSubjectAccessReview the preflight POSTs; cluster-wide, as the run uses every namespace."""
-    attrs = {"verb": permission.verb, "group": permission.group, "resource": permission.resource}
-    if permission.subresource:
-        attrs["subresource"] = permission.subresource
-    return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": attrs}}
+    return review(permission)
 
 
 def _matches(values: Sequence[str], wanted: str) -> bool:
@@ -85,6 +96,10 @@ def _matches(values: Sequence[str], wanted: str) -> bool:
 
 
 def _rule_grants(rule: Mapping[str, Any], p: Permission) -> bool:
+    if p.path:  # nonResourceURLs: exact, or a prefix ending in "*" (RBAC's only wildcard there)
+        urls = list(rule.get("nonResourceURLs") or [])
+        named = any(u == p.path or (u.endswith("*") and p.path.startswith(u[:-1])) for u in urls)
+        return named and _matches(list(rule.get("verbs") or []), p.verb)
     # RBAC names a subresource as "resource/sub"; "*" in resources does not cover subresources.
     name = f"{p.resource}/{p.subresource}" if p.subresource else p.resource
     resources = list(rule.get("resources") or [])

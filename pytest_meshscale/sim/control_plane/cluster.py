@@ -10,7 +10,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -27,6 +27,7 @@ from .objects import crds, mesh_objects, node_manifests
 from .pki import Pki, make_pki, write_kubeconfig
 from .populate import Populate
 from .processes import Supervisor, free_port, http_ok
+from .slow_etcd import SlowEtcd
 
 __all__ = ["ControlPlane", "Timings"]
 
@@ -73,6 +74,8 @@ class ControlPlane:
         self.supervisor = Supervisor(run_dir / "logs")
         self.egress: Egress | None = None
         self.kwok_port = 0
+        self.slow_etcd: SlowEtcd | None = None
+        self.etcd_url = ""  # etcd's client URL, which also serves its /metrics (plain HTTP on 127.0.0.1)
         self.pods: Handler = refuse  # CONNECTs to pod addresses: the agent's once it serves them (serve_pods)
         self.api: Api | None = None
         self.pki: Pki | None = None
@@ -101,6 +104,7 @@ class ControlPlane:
         sock = self.run_dir / "egress.sock"
         write_egress_config(self.run_dir / "egress.yaml", sock)
         self.kwok_port = ports.kwok
+        self.etcd_url = f"http://127.0.0.1:{ports.etcd_client}"
         self.kubelet: Handler = kubelet_relay(kubelets, ports.kwok)  # to KWOK until the agent serves logs
         metrics = "{}:{}".format(*METRICS_ENDPOINT)
         self.egress = Egress(sock, self.progress, kubelet_relay(kubelets, ports.kwok, self._pod, self._kubelet),
@@ -115,6 +119,10 @@ class ControlPlane:
         self._wait_controllers(ports, timeout)
         fill.wait_nodes_ready({n["metadata"]["name"] for n in created}, timeout)
         self.timings.nodes_ready_s = self._mark("nodes Ready")
+        if self.slow_etcd is not None:  # from now on: the start itself is not slowed
+            self.slow_etcd.active = True
+            self.progress(f"fault etcd-latency: etcd's replies to kube-apiserver held back "
+                          f"{self.faults.etcd_latency_s:g} s from now on")
         return self.timings
 
     def _pod(self, target: str, conn: socket.socket) -> None:
@@ -132,8 +140,12 @@ class ControlPlane:
         etcd = sup.start("etcd", flags.etcd(b["etcd"], self.run_dir / "etcd-data", ports))
         sup.wait_healthy(etcd, lambda: http_ok(f"http://127.0.0.1:{ports.etcd_client}/health"), timeout,
                          self.progress)
+        to_etcd = ports
+        if self.faults.etcd_latency_s:  # kube-apiserver reaches etcd through the delaying relay (slow_etcd.py)
+            self.slow_etcd = SlowEtcd(ports.etcd_client, self.faults.etcd_latency_s).start()
+            to_etcd = replace(ports, etcd_client=self.slow_etcd.port)
         apiserver = sup.start("kube-apiserver", flags.apiserver(
-            b["kube-apiserver"], pki, ports, self.run_dir / "egress.yaml", self.run_dir / "apiserver-certs"))
+            b["kube-apiserver"], pki, to_etcd, self.run_dir / "egress.yaml", self.run_dir / "apiserver-certs"))
         self.api = Api(ports.apiserver, pki)
         ca = ssl.create_default_context(cafile=str(pki.path("ca.crt")))
         sup.wait_healthy(apiserver, lambda: http_ok(f"{self.url}/readyz", ca), timeout, self.progress)
@@ -165,3 +177,5 @@ class ControlPlane:
         finally:
             if self.egress is not None:
                 self.egress.close()
+            if self.slow_etcd is not None:
+                self.slow_etcd.stop()

@@ -150,8 +150,8 @@ def _up(args: argparse.Namespace) -> int:
         phase[0] = "running"
         _say(f"ready: apiserver /readyz after {t.apiserver_ready_s:.1f} s, {profile.node_count} nodes Ready after "
              f"{t.nodes_ready_s:.1f} s; component logs in {run_dir / 'logs'}")
-        print(f"{READY_PREFIX}{plane.url} mesh={args.mesh} nodes={profile.node_count} kubeconfig={args.kubeconfig}",
-              flush=True)
+        print(f"{READY_PREFIX}{plane.url} mesh={args.mesh} nodes={profile.node_count} kubeconfig={args.kubeconfig} "
+              f"etcd-metrics={plane.etcd_url}/metrics", flush=True)
         while not stop.wait(1.0):
             plane.supervisor.check_alive()
         return 0

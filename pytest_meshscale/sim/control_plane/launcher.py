@@ -44,6 +44,12 @@ class ControlPlaneProcess(ReadyChild):
         self._offset = 0
         self.argv += [a for f in faults for a in ("--fault", f)]
 
+    @property
+    def etcd_metrics_url(self) -> str:
+        """etcd's /metrics, from the ready line's `etcd-metrics=URL` (etcd serves it on its client URL)."""
+        found = [w.partition("=")[2] for w in self.ready_line.split() if w.startswith("etcd-metrics=")]
+        return found[0] if found else ""
+
     def start(self, timeout: float | None = None) -> tuple[Path, str]:
         timeout = START_TIMEOUT_S if timeout is None else timeout
         try:

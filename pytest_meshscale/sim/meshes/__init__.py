@@ -10,6 +10,7 @@ from __future__ import annotations
 from .base import ComponentLoad, MeshController, SimContext, SimMesh, TlsListener, Writer
 from .baseline import BaselineSim
 from .cilium import CiliumSim
+from .cilium_ipsec import CiliumIpsecSim
 from .istio_ambient import IstioAmbientSim
 from .linkerd import LinkerdSim
 
@@ -20,6 +21,7 @@ __all__ = ["MESHES", "SIM_MESHES", "ComponentLoad", "MeshController", "SimContex
 SIM_MESHES: dict[str, SimMesh] = {mesh.name: mesh for mesh in (
     IstioAmbientSim(),
     CiliumSim(),
+    CiliumIpsecSim(),
     LinkerdSim(),
     BaselineSim(),
 )}

@@ -16,7 +16,7 @@ from .kinds import Kind
 from .messages import Request, Response, json_response
 from .metrics import Metrics
 from .pods import PodHandler
-from .rbac import FaultGate, access_review, authorize
+from .rbac import FaultGate, access_review, authorize, authorize_path
 from .resources import ResourceHandler
 from .routing import Target, parse_path, verb_of
 from .storetypes import ApiError
@@ -80,6 +80,7 @@ class Api:
             raise ApiError(405, "MethodNotAllowed", f"the server does not allow this method on {req.path}")
         p = req.path.rstrip("/")
         if p == "/metrics":
+            authorize_path(self.auth, req.who, "get", "/metrics")
             return Response(200, self.metrics.render(self.store.object_counts()).encode(), "text/plain; version=0.0.4")
         kinds = self.store.kinds.all()  # the built-in kinds and the CRDs established so far
         simple: dict[str, Callable[[], Any]] = {

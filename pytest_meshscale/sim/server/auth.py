@@ -24,8 +24,16 @@ class Rule:
     verbs: frozenset[str]
     resources: frozenset[str]  # "pods", "deployments", "deployments.apps", "pods/log" or "*"
     namespaces: frozenset[str] | None = None  # None: every namespace (and cluster-scoped kinds)
+    paths: frozenset[str] = frozenset()  # RBAC's nonResourceURLs: "/metrics", or a prefix ending in "*"
+
+    def allows_path(self, verb: str, path: str) -> bool:
+        """As RBAC matches nonResourceURLs: the exact path, or a prefix rule ending in "*"."""
+        verb_ok = "*" in self.verbs or verb in self.verbs
+        return verb_ok and any(p == path or (p.endswith("*") and path.startswith(p[:-1])) for p in self.paths)
 
     def allows(self, verb: str, resource: str, subresource: str, namespace: str | None) -> bool:
+        if not self.resources:
+            return False
         if "*" not in self.verbs and verb not in self.verbs:
             return False
         plural = resource.partition(".")[0]
@@ -55,17 +63,19 @@ def _strings(value: Any, where: str) -> frozenset[str]:
 def _rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, Mapping):
         raise TokenFileError(f"token file: {where} must be a mapping with verbs/resources/namespaces, got {raw!r}")
-    unknown = set(raw) - {"verbs", "resources", "namespaces"}
+    unknown = set(raw) - {"verbs", "resources", "namespaces", "nonResourceURLs"}
     if unknown:
-        raise TokenFileError(
-            f"token file: {where} has unknown keys {sorted(unknown)}; accepted: verbs, resources, namespaces"
-        )
+        raise TokenFileError(f"token file: {where} has unknown keys {sorted(unknown)}; accepted: verbs, resources, "
+                             "namespaces, nonResourceURLs")
+    verbs = _strings(raw.get("verbs"), f"{where}.verbs")
+    if "nonResourceURLs" in raw:  # as RBAC: one rule is about resources or about paths, never both
+        if "resources" in raw or "namespaces" in raw:
+            raise TokenFileError(f"token file: {where}: nonResourceURLs cannot be combined with resources or "
+                                 "namespaces (non-resource URLs are cluster-wide)")
+        return Rule(verbs, frozenset(), None, _strings(raw["nonResourceURLs"], f"{where}.nonResourceURLs"))
     ns = raw.get("namespaces")
-    return Rule(
-        _strings(raw.get("verbs"), f"{where}.verbs"),
-        _strings(raw.get("resources"), f"{where}.resources"),
-        None if ns is None else _strings(ns, f"{where}.namespaces"),
-    )
+    return Rule(verbs, _strings(raw.get("resources"), f"{where}.resources"),
+                None if ns is None else _strings(ns, f"{where}.namespaces"))
 
 
 def load_token_file(path: str) -> dict[str, tuple[Rule, ...]]:
@@ -105,3 +115,7 @@ class Authorizer:
         if who.rules is None:
             return True
         return any(r.allows(verb, resource, subresource, namespace) for r in who.rules)
+
+    @staticmethod
+    def allowed_path(who: Identity, verb: str, path: str) -> bool:
+        return who.rules is None or any(r.allows_path(verb, path) for r in who.rules)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from ....model import Profile
 from ...components.build import configmap, container, create_all, daemonset, deployment
@@ -50,9 +50,9 @@ def cilium_config() -> dict[str, str]:
     }
 
 
-def _agent() -> Obj:
+def _agent(version: str) -> Obj:
     labels = {**PART_OF, "k8s-app": "cilium", "app.kubernetes.io/name": "cilium-agent"}
-    agent = container("cilium-agent", f"quay.io/cilium/cilium:v{CILIUM_VERSION}",
+    agent = container("cilium-agent", f"quay.io/cilium/cilium:v{version}",
                       # envoy-metrics (9964) is cilium-envoy's: both are hostNetwork, one port per node
                       ports={"peer-service": 4244},
                       args=["--config-dir=/tmp/cilium/config-map"])
@@ -73,10 +73,10 @@ def _node_init() -> Obj:
     return daemonset("cilium-node-init", KS, labels, {"app": "cilium-node-init"}, [init], hostPID=True)
 
 
-def _operator() -> Obj:
+def _operator(version: str) -> Obj:
     labels = {**PART_OF, "io.cilium/app": "operator", "name": "cilium-operator",
               "app.kubernetes.io/name": "cilium-operator"}
-    op = container("cilium-operator", f"quay.io/cilium/operator-generic:v{CILIUM_VERSION}",
+    op = container("cilium-operator", f"quay.io/cilium/operator-generic:v{version}",
                    ports={"prometheus": 9963}, args=["--config-dir=/tmp/cilium/config-map"])
     return deployment("cilium-operator", KS, labels, {"io.cilium/app": "operator", "name": "cilium-operator"},
                       [op], replicas=2, hostNetwork=True, tolerations=[{"operator": "Exists"}],
@@ -124,14 +124,19 @@ class CiliumNodeController:
         }
 
 
-def install_cilium(store: Store, profile: Profile) -> None:
-    create_all(store, [configmap("cilium-config", KS, cilium_config(), PART_OF),
-                       _agent(), _envoy(), _node_init(), _operator()])
+def install_cilium(store: Store, profile: Profile, config: Mapping[str, str] | None = None,
+                   version: str = CILIUM_VERSION, extra: Sequence[Obj] = ()) -> None:
+    """The seed's install; a Cilium variant (another encryption) passes its cilium-config, chart version and
+    the objects its install creates beside the chart (IPsec's key Secret)."""
+    config = cilium_config() if config is None else config
+    create_all(store, [*extra, configmap("cilium-config", KS, config, PART_OF),
+                       _agent(version), _envoy(), _node_init(), _operator(version)])
 
 
-def keyless_node(nodes: list[Obj], profile: Profile, faults: Faults) -> str | None:
-    """The node wg-peer-missing strips of its WireGuard key: the last server node (deterministic)."""
-    if not faults.wg_peer_missing:
+def keyless_node(nodes: list[Obj], profile: Profile, faults: Faults, fault: str = "wg_peer_missing") -> str | None:
+    """The node a missing-key fault (`fault`: a Faults flag) strips of its key: the last server node
+    (deterministic)."""
+    if not getattr(faults, fault):
         return None
     pool = profile.pool("server").name
     names = [meta(n)["name"] for n in nodes if (meta(n).get("labels") or {}).get("agentpool") == pool]

@@ -4,7 +4,7 @@ the eBPF agent decides, cilium-l7 through the node's Envoy (fixtures/meshes/cili
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ...dataplane.outcome import Outcome, Request
 from ...dataplane.peer import Peer, pod_peer
@@ -39,13 +39,17 @@ class CiliumSim(SimMesh):
         "networkpolicies.networking.k8s.io",
     )
     perf_paths = (L4, L7)
+    l4_path: ClassVar[str] = L4  # the eBPF agent decided
+    l7_path: ClassVar[str] = L7  # the node's Envoy is on the path
+    node_controller: ClassVar[type[CiliumNodeController]] = CiliumNodeController
+    key_fault: ClassVar[str] = "wg_peer_missing"  # the Faults flag that leaves one node without its key
 
     def install(self, store: Store, ctx: SimContext) -> None:
         install_cilium(store, ctx.profile)
 
     def controllers(self, store: Store, ctx: SimContext) -> tuple[MeshController, ...]:
-        keyless = keyless_node(store.list("nodes")[0], ctx.profile, ctx.faults)
-        return (CiliumNodeController(store, ctx.seed, keyless),)
+        keyless = keyless_node(store.list("nodes")[0], ctx.profile, ctx.faults, self.key_fault)
+        return (self.node_controller(store, ctx.seed, keyless),)
 
     def status_updates(self, created: list[Obj], nodes: list[Obj], ctx: SimContext) -> tuple[list[Obj], list[Obj]]:
         """A CiliumNode per node (with its WireGuard key, but for the wg-peer-missing node)."""
@@ -60,9 +64,9 @@ class CiliumSim(SimMesh):
 
     def perf_path(self, outcome: Outcome) -> str:
         if outcome.by.startswith("cilium-envoy"):  # an http rule admitted it: the node's Envoy is on the path
-            return L7
+            return self.l7_path
         if outcome.by.startswith("cilium-agent"):
-            return L4
+            return self.l4_path
         return super().perf_path(outcome)
 
     def component_load(self, component: str, pod: Obj, book: LoadBook, store: Any) -> ComponentLoad:
@@ -70,5 +74,5 @@ class CiliumSim(SimMesh):
         if component == "cilium-agent":
             return ComponentLoad(book.node_kqps(node, self.perf_paths))
         if component == "cilium-envoy":
-            return ComponentLoad(book.node_kqps(node, (L7,), client_side=False))
+            return ComponentLoad(book.node_kqps(node, (self.l7_path,), client_side=False))
         return super().component_load(component, pod, book, store)

@@ -1,12 +1,10 @@
 """What a capture between two nodes sees under Cilium: ConfigMap kube-system/cilium-config `enable-wireguard:
 "true"` (assumed when the ConfigMap is missing: the seed's install) -> WireGuard UDP 51871 between node IPs when
 the pods are on different nodes and both CiliumNodes carry `network.cilium.io/wg-pub-key`; same-node traffic is
-never encrypted. `enable-ipsec: "true"` -> ESP between node IPs (FIPS-capable with an AES-GCM key)."""
+never encrypted. `enable-ipsec: "true"` -> IPsec, as the cilium-ipsec model has it (sim/meshes/cilium_ipsec/wire.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from ...dataplane.topology import Topology
@@ -23,16 +21,15 @@ def cilium_wire(topo: Topology, src: Obj, dst: Obj, port: int, nodes: tuple[str,
     cfg = (topo.store.try_get("configmaps", "kube-system", "cilium-config") or {}).get("data")
     mode = "wireguard" if cfg is None or str(cfg.get("enable-wireguard")).lower() == "true" else ""
     if cfg is not None and str(cfg.get("enable-ipsec")).lower() == "true":
-        mode = "ipsec"
+        from ..cilium_ipsec.wire import ipsec_wire  # late: that package's model subclasses this one
+
+        return ipsec_wire(topo, src, dst, port, nodes)
     if not mode:
         return plain(src, dst, port, nodes, "cilium encryption is disabled")
     same = same_node(nodes)
     if same:
         return plain(src, dst, port, nodes, "same node: Cilium never encrypts node-local traffic")
     ips = [topo.node_ip(n) for n in nodes]
-    if mode == "ipsec":
-        keys = _ipsec_keys(topo)
-        return WireView("ipsec", True, "esp", ips[0], ips[1], 0, same, "IPsec between nodes", fips="gcm(aes)" in keys)
     missing = [n for n in nodes if not _wg_key(topo, n)]
     if missing:
         return plain(src, dst, port, nodes, f"node {missing[0]} has no WireGuard key ({WG_KEY}): no peer")
@@ -42,14 +39,3 @@ def cilium_wire(topo: Topology, src: Obj, dst: Obj, port: int, nodes: tuple[str,
 def _wg_key(topo: Topology, node: str) -> str:
     cn = topo.store.try_get("ciliumnodes.cilium.io", None, node) or {}
     return str(((cn.get("metadata") or {}).get("annotations") or {}).get(WG_KEY) or "")
-
-
-def _ipsec_keys(topo: Topology) -> str:
-    secret = topo.store.try_get("secrets", "kube-system", "cilium-ipsec-keys") or {}
-    text = " ".join(str(v) for v in (secret.get("stringData") or {}).values())
-    for value in (secret.get("data") or {}).values():
-        try:
-            text += " " + base64.b64decode(str(value)).decode(errors="replace")
-        except (binascii.Error, ValueError):
-            continue
-    return text

@@ -1,0 +1,62 @@
+"""Each mesh's pressure on a REAL kube-apiserver and etcd (`--mesh-cluster=kwok`), side by side (issue 13).
+
+Run: .venv/bin/python benchmarks/api_pressure.py [--scale pr|smoke|full] [--mesh cilium,istio-ambient,baseline]
+
+For each mesh it runs `pytest tests/scale/test_api_pressure.py --mesh-cluster=kwok` (a control plane per mesh:
+the profile's nodes, the mesh's upstream CRDs and components, the fleet; then the mesh's clients EMULATED from
+fixtures/meshes/<mesh>/api-clients.yaml during the seed's churn) and prints the table of what kube-apiserver's
+and etcd's own /metrics said: requests/s, p99 against ClusterLoader2's SLOs, open watches, CPU and RSS.
+The API server and etcd are real; the clients' pattern is emulated, and the pods run nothing.
+
+`--scale full` is 1,000 nodes: 1,000 cilium-agents' informers (13 watches each) and the fleet of 50,500 pods,
+~20 minutes of fleet creation on 2 cores before the window even starts (README: control_plane_scale.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pytest_meshscale.report.api_pressure_table import pressure_table  # noqa: E402
+from pytest_meshscale.scenario.api_pressure import result_from_dict  # noqa: E402
+
+TEST = REPO / "tests" / "scale" / "test_api_pressure.py"
+
+
+def run_mesh(mesh: str, scale: str, results: Path) -> tuple[dict, float, str]:  # type: ignore[type-arg]
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pytest", str(TEST), f"--mesh={mesh}", f"--scale={scale}",
+                           "--mesh-cluster=kwok", f"--mesh-results-dir={results}", "-o", "addopts=", "-q",
+                           "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, text=True)
+    found = sorted(results.glob(f"*/api-pressure-{mesh}-*.json"))
+    outcome = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else f"exit {done.returncode}"
+    if not found:
+        raise SystemExit(f"{mesh}: no result ({outcome}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return json.loads(found[-1].read_text()), time.monotonic() - start, outcome
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="pr")
+    parser.add_argument("--mesh", default="cilium,istio-ambient,baseline")
+    args = parser.parse_args()
+    docs, notes = [], []
+    with tempfile.TemporaryDirectory(prefix="meshscale-api-pressure-") as tmp:
+        for mesh in args.mesh.split(","):
+            doc, took, outcome = run_mesh(mesh, args.scale, Path(tmp) / mesh)
+            docs.append(doc)
+            notes.append(f"{mesh}: pytest {outcome} in {took:.0f} s; emulated clients: {json.dumps(doc['emulated'])}")
+    print(pressure_table([result_from_dict(d) for d in docs]))
+    print("\n".join(notes))
+
+
+if __name__ == "__main__":
+    main()

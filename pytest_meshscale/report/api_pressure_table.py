@@ -1,0 +1,79 @@
+"""The API-pressure table: one column per mesh, side by side (requests/s, p99 against ClusterLoader2's SLOs,
+open watches, kube-apiserver and etcd CPU and RSS), and whether each SLO held. Its first lines say what was
+real and what was emulated, so the figures are never read as a real mesh's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..model.api_pressure import MULTI_S, SINGLE_S, ApiPressure, ServerUsage
+from ..scenario.api_pressure import PressureResult
+from .allure_labels import attach_all
+
+__all__ = ["attach_pressure", "pressure_table"]
+
+MIB = 1024 * 1024
+
+
+def _usage(u: ServerUsage | None) -> tuple[str, str]:
+    if u is None:
+        return "n/a", "n/a"
+    cores = f"{u.cores:.2f}" if u.cores is not None else "n/a"
+    rss = f"{u.rss_bytes / MIB:,.0f}" if u.rss_bytes is not None else "n/a"
+    return cores, rss
+
+
+def _slowest(p: ApiPressure, verbs: frozenset[str] | None, exclude: frozenset[str] = frozenset()) -> str:
+    judged = [c for c in p.calls if c.judged and (verbs is None or c.verb in verbs) and c.verb not in exclude]
+    worst = max(judged, key=lambda c: c.p99_s or 0.0, default=None)
+    return f"{worst.p99_s:.3f} ({worst.name})" if worst and worst.p99_s is not None else "not judged"
+
+
+def _held(r: PressureResult) -> str:
+    if r.pressure is None:
+        return "not measured"
+    if r.slo_held is None:
+        return "not judged (no latency histograms)"
+    bad = r.pressure.violations
+    return "yes" if not bad else f"NO: {', '.join(f'{c.name} p99 {c.p99_s:.2f} s > {c.slo_s:g} s' for c in bad)}"
+
+
+def _column(r: PressureResult) -> list[str]:
+    p = r.pressure
+    if p is None:
+        return [r.reason] + [""] * 9
+    lists = sum(v for (verb, _), v in p.requests_per_s.items() if verb == "LIST")
+    writes = sum(v for (verb, _), v in p.requests_per_s.items() if verb in {"POST", "PUT", "PATCH", "DELETE"})
+    api_cpu, api_rss = _usage(p.apiserver)
+    etcd_cpu, etcd_rss = _usage(p.etcd) if p.etcd else (r.etcd_note or "n/a", "n/a")
+    return [f"{p.total_per_s:.1f}", f"{lists:.2f} / {writes:.2f}",
+            _slowest(p, None, frozenset({"LIST"})), _slowest(p, frozenset({"LIST"})), _held(r), str(p.open_watches),
+            api_cpu, api_rss, etcd_cpu, etcd_rss]
+
+
+ROWS = ("requests/s (all verbs)", "LIST/s / writes/s", f"slowest p99 s, single object (SLO {SINGLE_S:g} s)",
+        f"slowest p99 s, LIST (SLO {MULTI_S:g} s)", "SLOs held", "open watches (server)",
+        "kube-apiserver CPU cores", "kube-apiserver RSS MiB", "etcd CPU cores", "etcd RSS MiB")
+
+
+def pressure_table(results: Sequence[PressureResult]) -> str:
+    kinds = sorted({r.cluster_kind for r in results})
+    window = max((r.pressure.window_s for r in results if r.pressure), default=0.0)
+    head = [f"API pressure during churn, window {window:.0f} s ({', '.join(kinds)})."]
+    if "kwok" in kinds:
+        head.append("kube-apiserver and etcd are REAL (kwok); the mesh clients are EMULATED (their request pattern "
+                    "only), and pods run nothing (data plane SIMULATED).")
+    head += [f"- {r.mesh}: {r.clients}" for r in results if r.clients]
+    head += [f"- {r.mesh}: missing here: {m}" for r in results for m in r.missing]
+    cols = [_column(r) for r in results]
+    width = max(len(x) for x in ROWS)
+    lines = [f"{'':<{width}}  " + "  ".join(f"{r.mesh:<22}" for r in results)]
+    lines += [f"{row:<{width}}  " + "  ".join(f"{c[i]:<22}" for c in cols) for i, row in enumerate(ROWS)]
+    return "\n".join(head + [""] + lines) + "\n"
+
+
+def attach_pressure(results: Sequence[PressureResult]) -> None:
+    import json
+
+    attach_all({"api-pressure.txt": pressure_table(results),
+                "api-pressure.json": json.dumps([r.to_dict() for r in results], indent=2)})

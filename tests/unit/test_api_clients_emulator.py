@@ -1,0 +1,95 @@
+"""The emulated mesh clients against the embedded sim (the same requests as on kwok, where
+tests/scale/test_api_pressure.py runs them): every instance's informers sync, a pod started on a node gets its
+CiliumEndpoint from that node's agent, the operator batches them into CiliumEndpointSlices, a relabel allocates
+new identities, a deleted pod's endpoint goes, and stop() leaves none of its objects behind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from pytest_meshscale.cluster.base import RUN_LABEL
+from pytest_meshscale.cluster.kube import KubeCluster
+from pytest_meshscale.cluster.ratelimit import RateLimit
+from pytest_meshscale.scenario.api_clients import ApiClientsEmulator, Bucket
+from pytest_meshscale.sim.process import SimProcess
+
+RUN = "r-emul-abc123"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeCluster]:
+    with SimProcess(mesh="cilium", scale="smoke", kubeconfig=tmp_path_factory.mktemp("sim") / "kc") as sim:
+        made = KubeCluster(str(sim.kubeconfig), None, RUN, "sim", "sim", RateLimit(200, 100))
+        yield made
+        made.close()
+
+
+def _until(what: str, check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"not within {timeout:g} s: {what}"
+        time.sleep(0.1)
+    return found
+
+
+def _deployment(replicas: int) -> dict:  # type: ignore[type-arg]
+    labels = {"app": "web"}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "em-001"},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels}, "template": {
+                "metadata": {"labels": labels}, "spec": {"containers": [{"name": "w", "image": "fortio/fortio"}]}}}}
+
+
+def test_cilium_clients_write_what_their_agents_and_operator_write_and_clean_up(cluster: KubeCluster) -> None:
+    cluster.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "em-001"}}, _deployment(2)])
+    nodes = [n["metadata"]["name"] for n in cluster.list("v1", "Node")]
+    em = ApiClientsEmulator(cluster, "cilium", nodes).start(60)
+    try:
+        counts = em.counts
+        per_agent = len([w for c in em.clients.clients if c.name == "cilium-agent" for w in c.watches])
+        assert counts.watches_open >= per_agent * len(nodes) and not counts.not_served
+        cluster.scale("Deployment", "web", "em-001", 6)
+        ceps = _until("6 CiliumEndpoints", lambda: len(c := cluster.list("cilium.io/v2", "CiliumEndpoint",
+                                                                            "em-001")) == 6 and c)
+        pods = {p["metadata"]["name"]: p for p in cluster.list("v1", "Pod", "em-001")}
+        for cep in ceps:  # written by the agent of the pod's node, with the pod's IP, owned by the pod
+            pod = pods[cep["metadata"]["name"]]
+            assert cep["status"]["networking"]["addressing"] == [{"ipv4": pod["status"]["podIP"]}]
+            assert cep["metadata"]["ownerReferences"][0]["uid"] == pod["metadata"]["uid"]
+            assert cep["metadata"]["labels"][RUN_LABEL] == RUN
+        slices = _until("the operator's CiliumEndpointSlice holds them", lambda: [
+            s for s in cluster.list("cilium.io/v2alpha1", "CiliumEndpointSlice")
+            if s["namespace"] == "em-001" and len(s["endpoints"]) == 6])
+        assert {e["name"] for e in slices[0]["endpoints"]} == set(pods)
+        before = len(cluster.list("cilium.io/v2", "CiliumIdentity"))
+        cluster.label("v1", "Namespace", "em-001", {"team": "b"})
+        _until("a new identity for the relabelled namespace", lambda: len(
+            cluster.list("cilium.io/v2", "CiliumIdentity")) > before)
+        cluster.scale("Deployment", "web", "em-001", 1)
+        _until("the deleted pods' endpoints are gone", lambda: len(
+            cluster.list("cilium.io/v2", "CiliumEndpoint", "em-001")) == 1)
+        _until("the agents' DELETEs", lambda: any(v == "delete" for v, _, _ in counts.writes))
+        writes = {(v, r) for v, r, status in counts.writes if status < 300}
+        assert {("create", "ciliumendpoints"), ("patch", "ciliumendpoints"), ("create", "ciliumidentities"),
+                ("update", "ciliumendpointslices")} <= writes
+        # the garbage collector may delete an endpoint (owned by its pod) before its agent does: then 404
+        assert {s for v, r, s in counts.writes if (v, r) == ("delete", "ciliumendpoints")} <= {200, 404}
+    finally:
+        em.stop()
+    # the stand-in CRDs it created went, and with them every object of those kinds
+    assert cluster.list("apiextensions.k8s.io/v1", "CustomResourceDefinition", labels=f"{RUN_LABEL}={RUN}") == []
+
+
+def test_the_bucket_is_client_go_s_burst_then_qps() -> None:
+    import asyncio
+
+    async def take(n: int) -> float:
+        bucket, start = Bucket(qps=20, burst=5), time.monotonic()
+        for _ in range(n):
+            await bucket.take()
+        return time.monotonic() - start
+
+    assert asyncio.run(take(5)) < 0.05  # the burst goes at once
+    assert 0.45 <= asyncio.run(take(15)) < 0.8  # then 10 more at 20/s
