@@ -19,6 +19,7 @@ from pytest_meshscale.meshes.install.steps import Target
 from pytest_meshscale.meshes.install.versions import load_versions
 from pytest_meshscale.meshes.linkerd.driver import LinkerdDriver
 from pytest_meshscale.meshes.linkerd.identity import issued_until, missing_identities
+from pytest_meshscale.provision.installer import plan_for, render_dry_run
 from pytest_meshscale.scenario.workloads import fleet_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -145,3 +146,15 @@ def test_the_fleet_namespaces_carry_the_injection_annotation_not_a_label() -> No
     namespace = spec.manifests_by_namespace[spec.namespaces[0]][0]
     assert namespace["metadata"]["annotations"] == {"linkerd.io/inject": "enabled"}
     assert "linkerd.io/inject" not in namespace["metadata"]["labels"]
+
+
+def test_the_kind_dry_run_shows_every_step_and_never_the_generated_key() -> None:
+    plan = plan_for("kind", "linkerd", load_versions())
+    text = render_dry_run(plan)
+    assert [s.name for s in plan.steps] == [
+        "kind-cluster", "wait-nodes", "namespace-linkerd", "helm-linkerd-crds", "helm-linkerd-control-plane",
+        "wait-deployment-linkerd-identity", "wait-deployment-linkerd-destination",
+        "wait-deployment-linkerd-proxy-injector", "helm-metrics-server", "wait-deployment-metrics-server"]
+    assert "a key generated when the plan is built, never printed" in text and "PRIVATE KEY" not in text
+    assert "BEGIN CERTIFICATE" not in text and "kubeVersion >=1.31.0-0" in text
+    assert plan.binaries() == ("kind", "kubectl", "helm")  # no tool beyond the three: the certificates are Python's
