@@ -101,7 +101,8 @@ def fleet(meshscale_settings: Settings, cluster: Cluster, mesh: MeshUnderTest, r
     # Deleted with the cluster's run objects when the mesh's cluster closes (open_cluster's teardown).
     profile, tag = fleet_naming(meshscale_settings, run_id)
     try:
-        return create_fleet(cluster, profile, mesh.driver.namespace_labels(), run_id, tag)
+        return create_fleet(cluster, profile, mesh.driver.namespace_labels(), run_id, tag,
+                            mesh.driver.namespace_annotations())
     except ForeignObject as exc:
         pytest.exit(str(exc), returncode=EXIT_FOREIGN)
 

@@ -9,6 +9,7 @@ from .cilium.driver import CiliumDriver
 from .cilium_ipsec.driver import CiliumIpsecDriver
 from .istio_ambient.driver import IstioAmbientDriver
 from .istio_sidecar.driver import IstioSidecarDriver
+from .linkerd.driver import LinkerdDriver
 
 __all__ = [
     "DRIVERS", "MESHES", "Component", "EncryptionFacts", "InstallContext", "MeshDriver", "MeshInfo",
@@ -16,11 +17,12 @@ __all__ = [
 ]
 
 # The registry: adding a mesh is its folder plus one line here. Order is the report's order.
-DRIVERS: dict[str, type[IstioAmbientDriver | IstioSidecarDriver | CiliumDriver | BaselineDriver]] = {
+DRIVERS: dict[str, type[IstioAmbientDriver | IstioSidecarDriver | CiliumDriver | LinkerdDriver | BaselineDriver]] = {
     "istio-ambient": IstioAmbientDriver,
     "istio-sidecar": IstioSidecarDriver,
     "cilium": CiliumDriver,
     "cilium-ipsec": CiliumIpsecDriver,
+    "linkerd": LinkerdDriver,
     "baseline": BaselineDriver,
 }
 MESHES = tuple(DRIVERS)

@@ -162,6 +162,10 @@ class MeshDriver(Protocol):
     def namespace_labels(self) -> Mapping[str, str]:
         """Labels every fleet namespace gets so the mesh captures it (Istio: ambient enrolment)."""
 
+    def namespace_annotations(self) -> Mapping[str, str]:
+        """Annotations every fleet namespace gets so the mesh captures it, for a mesh that reads an annotation
+        rather than a label (a sidecar injector's opt-in); {} for the others."""
+
     def render(self, intents: Sequence[Intent], namespaces: Sequence[str], labels: Mapping[str, str]) -> list[Manifest]:
         """The mesh's own objects for intents applied together; raises Unsupported with a reason."""
 

@@ -75,10 +75,10 @@ def _owner(namespace: Manifest) -> str:
 
 
 def create_fleet(cluster: Cluster, profile: Profile, namespace_labels: Mapping[str, str], run_id: str,
-                 run_tag: str = "") -> Fleet:
+                 run_tag: str = "", namespace_annotations: Mapping[str, str] | None = None) -> Fleet:
     """The profile's fleet in namespaces named with `run_tag`; ForeignObject (nothing written) if a
-    name is taken."""
-    spec = fleet_spec(profile, namespace_labels, run_tag)
+    name is taken. `namespace_annotations`: what the mesh reads on a namespace besides its labels."""
+    spec = fleet_spec(profile, namespace_labels, run_tag, namespace_annotations)
     refuse_foreign(cluster, spec.namespaces, run_id)
     before = _request_count(cluster)
     start = time.monotonic()

@@ -29,17 +29,22 @@ class FleetSpec:
         return sum(len(m) for m in self.manifests_by_namespace.values())
 
 
-def fleet_spec(profile: Profile, namespace_labels: Mapping[str, str], run_tag: str = "") -> FleetSpec:
+def fleet_spec(profile: Profile, namespace_labels: Mapping[str, str], run_tag: str = "",
+               namespace_annotations: Mapping[str, str] | None = None) -> FleetSpec:
     """Every object of the fleet, grouped per namespace so waves never split a namespace; the names carry
-    `run_tag` (see `namespace_tag`)."""
+    `run_tag` (see `namespace_tag`). Namespaces carry the mesh's labels and annotations (a sidecar injector
+    reads its opt-in when each pod is created, so it must be on the namespace before the pods)."""
     names = tuple(profile.workload.namespace_names(run_tag))
-    by_ns = {ns: _namespace_objects(profile, ns, i, namespace_labels) for i, ns in enumerate(names, 1)}
+    annotations = dict(namespace_annotations or {})
+    by_ns = {ns: _namespace_objects(profile, ns, i, namespace_labels, annotations) for i, ns in enumerate(names, 1)}
     return FleetSpec(names, by_ns)
 
 
-def _namespace_objects(profile: Profile, ns: str, index: int, extra: Mapping[str, str]) -> list[dict]:
+def _namespace_objects(profile: Profile, ns: str, index: int, extra: Mapping[str, str],
+                       annotations: Mapping[str, str]) -> list[dict]:
     labels = {"scenario": "many-svc", "policy-group": str(index % 3), "config-group": str(index % 3), **extra}
-    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}}
+    meta = {"name": ns, "labels": labels, **({"annotations": dict(annotations)} if annotations else {})}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
     objects = [namespace, _service_account(ns)]
     for s in range(profile.workload.services_per_namespace):
         name = SERVER if s == 0 else f"{SERVER}-{s}"

@@ -15,6 +15,7 @@ FAULT_NAMES: dict[str, str | None] = {
     "plaintext": None,  # no encryption on the wire between nodes
     "wg-peer-missing": None,  # one node has no WireGuard peer/key: traffic to it goes in plaintext
     "ipsec-key-missing": None,  # one node loaded no IPsec key (its key index is 0): traffic to it goes in plaintext
+    "identity-missing": None,  # one workload's proxies got no mTLS identity certificate: mTLS to them fails
     # one namespace's pods run without the mesh's sidecar proxy (the injector skipped them): no mTLS to or from
     # them, and STRICT mTLS cannot refuse plaintext where no proxy runs
     "sidecar-missing": None,
@@ -35,6 +36,7 @@ class Faults:
     plaintext: bool = False
     wg_peer_missing: bool = False
     ipsec_key_missing: bool = False
+    identity_missing: bool = False
     sidecar_missing: bool = False
     api_errors: float = 0.0
     watch_drop_s: float = 0.0
@@ -45,6 +47,7 @@ class Faults:
         """The faults in force, as NAME or NAME=VALUE, for reports and the sim's command line."""
         flags = [("l7-bypass", self.l7_bypass), ("plaintext", self.plaintext)]
         flags += [("wg-peer-missing", self.wg_peer_missing), ("ipsec-key-missing", self.ipsec_key_missing)]
+        flags.append(("identity-missing", self.identity_missing))
         flags.append(("sidecar-missing", self.sidecar_missing))
         values = [("api-errors", self.api_errors), ("watch-drop", self.watch_drop_s)]
         values += [("slow-ready", self.slow_ready_s), ("etcd-latency", self.etcd_latency_s)]

@@ -48,7 +48,6 @@ Obj = dict[str, Any]
 NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace, always = its name
 CRDS = "customresourcedefinitions.apiextensions.k8s.io"
 Prepare = Callable[[Obj | None, Obj], None]  # (stored object or None, the object about to be written)
-Admission = Callable[[str, Obj], None]  # (resource, the new object about to be created): may change it in place
 
 
 class Page:
@@ -103,9 +102,9 @@ class Store:
         self._served_since: dict[str, int] = {}  # CRD kinds: watches from before their CRD are 410 Expired
         self._terminating: dict[str, float] = {}  # namespace -> monotonic time its deletion started
         self.write_counts: dict[str, int] = {"create": 0, "update": 0, "delete": 0}
-        # Mutating admission on create (a mesh's webhook, e.g. a sidecar injector): each may change the object
-        # about to be stored, for every writer, controllers included, before defaults and validation.
-        self.admission: list[Admission] = []
+        # Mutating admission (a mesh's sidecar injector): admission(resource, new) may replace new's parts (never
+        # change them in place: they may be the caller's) before a create is stored; under the lock, no writes.
+        self.admission: builtins.list[Callable[[str, Obj], None]] = []
 
     # ---- reads ----------------------------------------------------------------------------------
     @property
@@ -246,12 +245,12 @@ class Store:
             new = {**obj, "metadata": meta}
             if kind:
                 new["apiVersion"], new["kind"] = obj.get("apiVersion") or kind.api_version(), kind.kind
+            self._defaults(resource, new, None)
             for admit in self.admission:
                 admit(resource, new)
-            self._defaults(resource, new, None)
             if prepare is not None:
                 prepare(None, new)
-                meta = new["metadata"] = dict(new["metadata"])  # prepare may have replaced it
+            meta = new["metadata"] = dict(new["metadata"])  # admission or prepare may have replaced it
             if dry_run:
                 return new
             self._rv += 1

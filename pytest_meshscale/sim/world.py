@@ -58,8 +58,8 @@ class World:
         """kube-system basics, then the mesh's objects and its in-cluster controllers."""
         model, ctx = sim_mesh(self.mesh), SimContext(self.profile, self.faults, self.seed)
         install_kube_system(self.store)
+        self.store.admission.append(lambda resource, obj: model.admit(self.store, resource, obj, ctx))
         model.install(self.store, ctx)
-        self.store.admission.append(lambda resource, obj: model.admit(resource, obj, self.store, ctx))
         for c in model.controllers(self.store, ctx):
             self.controllers.extend(c.name, c.route, c.reconcile, c.resources)
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from pytest_meshscale.provision.installer import (
+    MESHES,
     OPTIONAL,
     Permission,
     access_checks,
@@ -58,7 +59,7 @@ def test_per_mesh_checks_leave_out_the_other_meshs_resources() -> None:
     istio = {p.group for p in access_checks("istio-ambient")}
     assert "cilium.io" in cilium and "security.istio.io" not in cilium
     assert {"security.istio.io", "gateway.networking.k8s.io"} <= istio and "cilium.io" not in istio
-    assert set(access_checks("cilium")) | set(access_checks("istio-ambient")) == set(access_checks())
+    assert set().union(*(access_checks(m) for m in MESHES)) == set(access_checks())  # every registered mesh
 
 
 def test_the_evaluator_follows_rbac_matching_rules() -> None:

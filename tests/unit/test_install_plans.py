@@ -119,7 +119,7 @@ def test_baseline_on_an_existing_cluster_installs_nothing() -> None:
 
 @pytest.mark.parametrize(("args", "kwargs", "message"), [
     (("sim", "cilium"), {}, "cluster: bad value 'sim'; accepted: kind, existing"),
-    (("kind", "linkerd"), {}, f"mesh: bad value 'linkerd'; accepted: {', '.join(MESHES)}"),
+    (("kind", "nomesh"), {}, f"mesh: bad value 'nomesh'; accepted: {', '.join(MESHES)}"),
     (("kind", "cilium"), {"platform": "aks"}, "platform: bad value 'aks'; accepted: kind"),
     (("existing", "cilium"), {"platform": "eks"}, "platform: bad value 'eks'; accepted: kind, aks"),
     (("kind", "cilium"), {"fips": True}, "WireGuard is never FIPS-approved"),

@@ -37,7 +37,7 @@ def test_help_lists_up() -> None:
 @pytest.mark.parametrize(
     ("args", "named"),
     [
-        (["up", "--mesh", "linkerd", "--kubeconfig", "k"], "linkerd"),
+        (["up", "--mesh", "nomesh", "--kubeconfig", "k"], "nomesh"),
         (["up", "--mesh", "cilium", "--kubeconfig", "k", "--scale", "huge"], "huge"),
         (["up", "--mesh", "cilium", "--kubeconfig", "k", "--nodes", "0"], "--nodes"),
         (["up", "--mesh", "cilium", "--kubeconfig", "k", "--fault", "nope"], "nope"),

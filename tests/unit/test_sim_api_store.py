@@ -44,6 +44,21 @@ def test_create_assigns_identity_and_rejects_duplicates(store: Store) -> None:
     assert err.value.status_body()["details"] == {"name": "p", "kind": "pods"}
 
 
+def test_admission_mutates_a_created_object_before_it_is_stored_and_leaves_the_callers(store: Store) -> None:
+    def inject(resource: str, obj: dict) -> None:
+        if resource == "pods":
+            obj["spec"] = {**obj["spec"], "containers": [*obj["spec"].get("containers", []), {"name": "sidecar"}]}
+            obj["metadata"] = {**obj["metadata"], "labels": {**obj["metadata"]["labels"], "injected": "yes"}}
+
+    store.admission.append(inject)
+    sent = _pod("p", containers=[{"name": "app"}])
+    stored = store.create("pods", sent)
+    assert [c["name"] for c in stored["spec"]["containers"]] == ["app", "sidecar"]
+    assert stored["metadata"]["labels"] == {"injected": "yes"} and stored["metadata"]["resourceVersion"]
+    assert sent["spec"]["containers"] == [{"name": "app"}] and sent["metadata"]["labels"] == {}
+    assert store.create("configmaps", {"metadata": {"name": "c", "namespace": "a"}})["metadata"].get("labels") is None
+
+
 def test_create_needs_the_namespace_and_a_valid_name(store: Store) -> None:
     with pytest.raises(ApiError) as err:
         store.create("pods", _pod("p", ns="missing"))

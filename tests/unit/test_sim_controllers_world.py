@@ -188,7 +188,7 @@ def test_baseline_has_no_mesh_and_says_which_cni_enforces_policy() -> None:
 
 def test_unknown_mesh_is_refused_with_the_accepted_names() -> None:
     with pytest.raises(ValueError, match=f"accepted: {', '.join(MESHES)}$"):
-        build_world(Store(), "linkerd", profile("smoke"), Faults())
+        build_world(Store(), "nomesh", profile("smoke"), Faults())
 
 
 def test_slow_ready_fault_reaches_the_controllers_timing() -> None:

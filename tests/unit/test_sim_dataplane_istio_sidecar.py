@@ -39,7 +39,7 @@ def sidecar_world(faults: Faults | None = None, **ns_labels: dict[str, str]) -> 
     w = World()
     ctx = SimContext(load_profile("smoke"), faults or Faults())
     MESH.install(w.store, ctx)
-    w.store.admission.append(lambda resource, obj: MESH.admit(resource, obj, w.store, ctx))
+    w.store.admission.append(lambda resource, obj: MESH.admit(w.store, resource, obj, ctx))
     for name, ip in (("client-1", "192.168.0.10"), ("server-1", "192.168.0.11"), ("server-2", "192.168.0.12")):
         w.node(name, ip)
     for ns in ("ns-001", "ns-002", "plain"):
@@ -264,10 +264,10 @@ def test_on_kwok_the_injector_is_a_webhook_answering_with_the_patch_of_what_admi
     review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
               "request": {"uid": "u1", "operation": "CREATE", "namespace": "ns-001",
                           "resource": {"group": "", "version": "v1", "resource": "pods"}, "object": pod}}
-    answer = review_response(review, lambda r, o: MESH.admit(r, o, w.store, ctx))["response"]
+    answer = review_response(review, lambda r, o: MESH.admit(w.store, r, o, ctx))["response"]
     assert (answer["uid"], answer["allowed"], answer["patchType"]) == ("u1", True, "JSONPatch")
     patched = _apply(pod, json.loads(base64.b64decode(answer["patch"])))
     assert names(patched) == ["main", "istio-proxy"] and patched["metadata"]["labels"]["security.istio.io/tlsMode"]
     assert "namespace" not in patched["metadata"]  # only labels, annotations and spec are patched
     elsewhere = {**review, "request": {**review["request"], "namespace": "plain"}}
-    assert "patch" not in review_response(elsewhere, lambda r, o: MESH.admit(r, o, w.store, ctx))["response"]
+    assert "patch" not in review_response(elsewhere, lambda r, o: MESH.admit(w.store, r, o, ctx))["response"]

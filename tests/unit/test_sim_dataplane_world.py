@@ -146,4 +146,4 @@ def test_pod_ip_index_follows_the_store() -> None:
 def test_unknown_mesh_is_refused_with_the_accepted_names() -> None:
     w, _, _ = seed_world()
     with pytest.raises(ValueError, match=f"accepted: {', '.join(MESHES)}$"):  # the registry's order
-        DataPlane(w.store, "linkerd")
+        DataPlane(w.store, "nomesh")

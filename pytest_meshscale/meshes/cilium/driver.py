@@ -71,6 +71,9 @@ class CiliumDriver:
     def namespace_labels(self) -> Mapping[str, str]:
         return {}
 
+    def namespace_annotations(self) -> Mapping[str, str]:
+        return {}
+
     def render(self, intents: Sequence[Intent], namespaces: Sequence[str], labels: Mapping[str, str]) -> list[Manifest]:
         return render_cilium(intents, labels, proxy_access=proxy_access())
 

@@ -99,6 +99,9 @@ class IstioAmbientDriver:
     def namespace_labels(self) -> Mapping[str, str]:
         return {"istio.io/dataplane-mode": "ambient"}
 
+    def namespace_annotations(self) -> Mapping[str, str]:
+        return {}
+
     def render(self, intents: Sequence[Intent], namespaces: Sequence[str], labels: Mapping[str, str]) -> list[Manifest]:
         return render_istio(intents, labels, proxy_access=proxy_access(), enroll=tuple(namespaces))
 

@@ -115,7 +115,7 @@ class Agent:
         """Answer the API server's CONNECTs to `target` (the admission webhook's endpoint) with the mesh's admission
         (SimMesh.admit over the Mirror), over TLS with `cert`/`key`."""
         model, mirror, ctx = self.runtime.dataplane.model, self.mirror, self.context
-        endpoint = AdmissionEndpoint(lambda resource, obj: model.admit(resource, obj, mirror, ctx), cert, key)  # type: ignore[arg-type]
+        endpoint = AdmissionEndpoint(lambda resource, obj: model.admit(mirror, resource, obj, ctx), cert, key)  # type: ignore[arg-type]
         self.admission = (target, endpoint)
         return endpoint
 

@@ -13,6 +13,7 @@ from .cilium import CiliumSim
 from .cilium_ipsec import CiliumIpsecSim
 from .istio_ambient import IstioAmbientSim
 from .istio_sidecar import IstioSidecarSim
+from .linkerd import LinkerdSim
 
 __all__ = ["MESHES", "SIM_MESHES", "ComponentLoad", "MeshController", "SimContext", "SimMesh", "TlsListener",
            "Writer", "sim_mesh"]
@@ -23,6 +24,7 @@ SIM_MESHES: dict[str, SimMesh] = {mesh.name: mesh for mesh in (
     IstioSidecarSim(),
     CiliumSim(),
     CiliumIpsecSim(),
+    LinkerdSim(),
     BaselineSim(),
 )}
 MESHES = tuple(SIM_MESHES)

@@ -120,11 +120,12 @@ class SimMesh:
     def install(self, store: Store, ctx: SimContext) -> None:
         """Create the mesh's objects as its helm install leaves them (kube-system basics are the world's)."""
 
-    def admit(self, resource: str, obj: Obj, store: Store, ctx: SimContext) -> None:
-        """The mesh's mutating admission webhook (Istio's sidecar injector): may change `obj`, a `resource` about to
-        be created, in place (replace nested values, never mutate them: they may be the writer's). Runs in the
-        embedded API server's every create, for every writer (its controllers too); on kwok, for the creates of
-        `admitted` resources, as a webhook the agent serves (control_plane/admission.py), `store` its Mirror."""
+    def admit(self, store: Store, resource: str, obj: Obj, ctx: SimContext | None = None) -> None:
+        """Mutating admission when an object is created (a sidecar injector's webhook): may replace parts of `obj`
+        (never change them in place: they may be the caller's). Runs under the store's lock: read, never write.
+        `ctx` (the faults, the profile) is given by the sim and the kwok agent; a mesh may not need it.
+        On kwok, the creates of the `admitted` resources reach it as a webhook the agent serves
+        (control_plane/admission.py), `store` then its Mirror; a mesh without `admitted` is not admitted there."""
 
     def controllers(self, store: Store, ctx: SimContext) -> tuple[MeshController, ...]:
         """The mesh's in-cluster controllers on the sim."""

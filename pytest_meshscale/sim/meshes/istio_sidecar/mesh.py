@@ -46,8 +46,8 @@ class IstioSidecarSim(SimMesh):
     def install(self, store: Store, ctx: SimContext) -> None:
         install_istio_sidecar(store, ctx.profile)
 
-    def admit(self, resource: str, obj: Obj, store: Store, ctx: SimContext) -> None:
-        inject(resource, obj, store, ctx.faults)
+    def admit(self, store: Store, resource: str, obj: Obj, ctx: SimContext | None = None) -> None:
+        inject(resource, obj, store, ctx.faults if ctx else Faults())
 
     def policy(self, topo: Topology, faults: Faults, src: Peer, src_pod: Obj | None, req: Request) -> Outcome:
         outcome = evaluate_sidecar(topo, src, src_pod, req, faults.l7_bypass)
