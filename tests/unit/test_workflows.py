@@ -82,3 +82,10 @@ def test_tool_versions_match_the_pinned_versions_file() -> None:
 def test_every_action_is_pinned_to_a_full_version_tag() -> None:
     uses = [s["uses"] for job in _pr()["jobs"].values() for s in job["steps"] if "uses" in s]
     assert uses and all(u.split("@")[1].count(".") == 2 and u.split("@")[1].startswith("v") for u in uses), uses
+
+
+def test_every_registered_mesh_has_its_own_colour() -> None:
+    from pytest_meshscale.meshes import DRIVERS
+
+    colours = [d.colour for d in DRIVERS.values()]
+    assert len(set(colours)) == len(colours), dict(zip(DRIVERS, colours, strict=True))

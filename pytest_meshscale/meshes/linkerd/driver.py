@@ -31,7 +31,7 @@ FIPS_REASON = ("open-source Linkerd is not FIPS-validated: its proxy's release b
 
 class LinkerdDriver:
     name = "linkerd"
-    colour = "#CC79A7"  # Okabe-Ito reddish purple, beside the others' blue, orange and green
+    colour = "#D55E00"  # Okabe-Ito vermillion: cilium-ipsec took the reddish purple; one colour per mesh
     policy_kinds = POLICY_KINDS
     permissions: tuple[Rule, ...] = (
         *((GROUP, resource, "", EDIT) for resource in
