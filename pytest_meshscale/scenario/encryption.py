@@ -80,7 +80,10 @@ def run_job(cluster: Cluster, job: Manifest, timeout_s: float) -> str:
         pods = cluster.list("v1", "Pod", meta["namespace"], f"job-name={meta['name']}")
         if not pods:
             raise ClusterError(f"job {meta['name']} finished without a pod to read the log of")
-        return cluster.logs(pods[0]["metadata"]["name"], meta["namespace"])
+        # By the probe container's name: a sidecar mesh may have injected its proxy into the Job's pod, and the
+        # API server refuses a multi-container pod's log without a container name.
+        probe = job["spec"]["template"]["spec"]["containers"][0]["name"]
+        return cluster.logs(pods[0]["metadata"]["name"], meta["namespace"], probe)
     finally:
         cluster.delete("batch/v1", "Job", meta["name"], meta["namespace"])
 

@@ -89,3 +89,11 @@ def test_every_registered_mesh_has_its_own_colour() -> None:
 
     colours = [d.colour for d in DRIVERS.values()]
     assert len(set(colours)) == len(colours), dict(zip(DRIVERS, colours, strict=True))
+
+
+def test_every_registered_driver_has_every_member_of_the_protocol() -> None:
+    from pytest_meshscale.meshes import DRIVERS, MeshDriver
+
+    members = [n for n in dir(MeshDriver) if not n.startswith("_")]
+    missing = {name: [m for m in members if not hasattr(driver, m)] for name, driver in DRIVERS.items()}
+    assert not any(missing.values()), missing

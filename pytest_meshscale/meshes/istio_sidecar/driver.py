@@ -108,6 +108,9 @@ class IstioSidecarDriver:
     def namespace_labels(self) -> Mapping[str, str]:
         return dict(INJECTION_LABELS)
 
+    def namespace_annotations(self) -> Mapping[str, str]:
+        return {}  # injection is opted into by the namespace label istio-injection=enabled, not an annotation
+
     def render(self, intents: Sequence[Intent], namespaces: Sequence[str], labels: Mapping[str, str]) -> list[Manifest]:
         return render_sidecar(intents, labels, proxy_access=proxy_access())
 
