@@ -108,8 +108,10 @@ def fleet(meshscale_settings: Settings, cluster: Cluster, mesh: MeshUnderTest, r
 
 
 @pytest.fixture
-def policy(cluster: Cluster, mesh: MeshUnderTest, fleet: Fleet, run_id: str) -> Iterator[PolicyHandle]:
-    applied = AppliedPolicies(cluster, mesh.driver, fleet.namespaces, {RUN_LABEL: run_id})
+def policy(meshscale_settings: Settings, cluster: Cluster, mesh: MeshUnderTest, fleet: Fleet,
+           run_id: str) -> Iterator[PolicyHandle]:
+    applied = AppliedPolicies(cluster, mesh.driver, fleet.namespaces, {RUN_LABEL: run_id},
+                              meshscale_settings.profile.creation.ready_timeout_s)
     yield PolicyHandle(applied, mesh, fleet)
     applied.remove()
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from .. import progress
 from ..cluster.base import Cluster, Manifest
 from ..meshes.base import MeshDriver
 from ..model import Intent, Matrix, PolicyCase
 
-__all__ = ["AppliedPolicies", "expected_matrix"]
+__all__ = ["AppliedPolicies", "expected_matrix", "programmed"]
+
+
+def programmed(gateway: Manifest) -> bool:
+    """Gateway API's Programmed condition: the controller has deployed and configured the gateway's proxy."""
+    conditions = (gateway.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Programmed" and c.get("status") == "True" for c in conditions)
 
 
 def expected_matrix(driver: MeshDriver, case: PolicyCase) -> Matrix:
@@ -18,10 +25,14 @@ def expected_matrix(driver: MeshDriver, case: PolicyCase) -> Matrix:
 
 class AppliedPolicies:
     """Applies rendered (or raw) manifests; `remove()` deletes the created objects and takes back the
-    namespace labels the policies added (Namespace items are label patches, never created or deleted)."""
+    namespace labels the policies added (Namespace items are label patches, never created or deleted).
+    A Gateway among them (an Istio waypoint) is waited for until Programmed, at most `ready_timeout_s`:
+    deploying a proxy is not policy propagation, which the probes' own deadline bounds."""
 
-    def __init__(self, cluster: Cluster, driver: MeshDriver, namespaces: Sequence[str], labels: Mapping[str, str]):
+    def __init__(self, cluster: Cluster, driver: MeshDriver, namespaces: Sequence[str], labels: Mapping[str, str],
+                 ready_timeout_s: float = 60.0):
         self.cluster, self.driver, self.namespaces, self.labels = cluster, driver, list(namespaces), dict(labels)
+        self.ready_timeout_s = ready_timeout_s
         self.objects: list[Manifest] = []
         self.added_labels: dict[str, dict[str, str]] = {}
         self.manifests: list[Manifest] = []
@@ -38,7 +49,16 @@ class AppliedPolicies:
         self.cluster.apply(objects)
         self.objects += objects
         self.manifests += list(manifests)
+        for gateway in (m for m in objects if m["kind"] == "Gateway"):
+            self._wait_programmed(gateway)
         return list(manifests)
+
+    def _wait_programmed(self, gateway: Manifest) -> None:
+        meta = gateway["metadata"]
+        what = f"Gateway {meta.get('namespace')}/{meta['name']} to be Programmed"
+        progress.say(f"waiting for {what} (at most {self.ready_timeout_s:g} s)")
+        self.cluster.wait_for(gateway["apiVersion"], "Gateway", programmed, name=meta["name"],
+                              namespace=meta.get("namespace"), timeout_s=self.ready_timeout_s, what=what)
 
     def _label_namespace(self, name: str, wanted: Mapping[str, str]) -> None:
         current = (self.cluster.get("v1", "Namespace", name) or {}).get("metadata", {}).get("labels", {})

@@ -15,13 +15,14 @@ from typing import Any
 
 from ...agent.informer import Client
 from ...agent.mirror import Mirror
-from ...control_plane.kubeapi import ApiError
+from ...control_plane.kubeapi import ApiError, path_of
 from ...controllers.objects import is_ready
 from .waypoints import MANAGED, NAME_LABEL, WAYPOINT_CLASS, waypoint_children, waypoint_status
 
 __all__ = ["WaypointWriter"]
 
 GATEWAYS = "gateways.gateway.networking.k8s.io"
+RETRY_S = 0.5
 Obj = dict[str, Any]
 
 
@@ -55,15 +56,26 @@ class WaypointWriter:
             except (OSError, ApiError) as exc:  # the next event for this Gateway tries again
                 self.log(f"agent: waypoint {key[0]}/{key[1]}: {exc}")
 
+    def _owned_by(self, obj: Obj, uid: str) -> bool:
+        status, found = self.client.request("GET", path_of(obj, name=True), ok=(404,))
+        if status == 404:  # collected meanwhile: create it on the next try
+            return False
+        return any(o.get("uid") == uid for o in (found.get("metadata") or {}).get("ownerReferences") or [])
+
     def _reconcile(self, ns: str, name: str) -> None:
         gw = self.mirror.try_get(GATEWAYS, ns, name)
         if gw is None or (gw.get("spec") or {}).get("gatewayClassName") != WAYPOINT_CLASS:
             return
         uid = (gw.get("metadata") or {}).get("uid", "")
         for resource, obj in waypoint_children(gw):
-            if (uid, resource) not in self._made:  # once per Gateway: a 409 (it exists) leaves it as it is
-                self.client.create(obj)
-                self._made.add((uid, resource))
+            if (uid, resource) in self._made:  # once per Gateway: what exists and is ours is left as it is
+                continue
+            if self.client.create(obj) is None and not self._owned_by(obj, uid):
+                # A Gateway of the same name was deleted a moment ago and the garbage collector has yet to
+                # delete its child: adopting it would leave this Gateway without one once it goes. Try again.
+                threading.Timer(RETRY_S, self._keys.put, args=((ns, name),)).start()
+                continue
+            self._made.add((uid, resource))
         pods = self.mirror.list("pods", ns, label_selector=f"{NAME_LABEL}={name}")[0]
         status = waypoint_status(gw, any(is_ready(p) for p in pods), self.mirror.try_get("services", ns, name))
         if status is None:
