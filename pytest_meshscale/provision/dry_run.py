@@ -51,7 +51,7 @@ def _kwok(settings: Settings, mesh: str) -> list[str]:
 def _kind(settings: Settings, mesh: str) -> list[str]:
     name, kubeconfig = kind_paths(mesh)
     plan = plan_for("kind", mesh, settings.versions, cluster_name=name, kubeconfig=str(kubeconfig))
-    image = settings.versions.kind_node_image
+    image = settings.versions.node_image(mesh)
     steps = [_kind_cluster_step(s, name, kubeconfig, image, mesh) if s.owns_cluster else s for s in plan.steps]
     if settings.install == "skip":
         steps = [s for s in steps if s.owns_cluster]

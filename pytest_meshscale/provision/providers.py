@@ -88,7 +88,7 @@ def existing_provider(settings: Settings, mesh: str) -> Iterator[ClusterTarget]:
 def kind_provider(settings: Settings, mesh: str) -> Iterator[ClusterTarget]:
     from .kind import kind_cluster, kind_spec  # lazy: only kind runs load pytest-kind (pykube, requests)
 
-    spec = kind_spec(mesh, settings.tools, settings.versions.kind_node_image if settings.versions else None)
+    spec = kind_spec(mesh, settings.tools, settings.versions.node_image(mesh) if settings.versions else None)
     with kind_cluster(spec, keep=settings.keep) as created:
         # A cluster the run creates is deleted whole at the end: deleting its objects first is wasted time.
         target = ClusterTarget("kind", spec.context, str(spec.kubeconfig), spec.context, not created, created)

@@ -51,7 +51,7 @@ def test_kind_dry_run_lists_every_step_in_order_and_runs_nothing(
     assert _steps(out) == [s.name for s in plan_for("kind", mesh, load_versions()).steps]
     kubeconfig = pytester.path / ".pytest-kind" / f"meshscale-{mesh}" / "kubeconfig"
     create = (f"$ kind create cluster --name=meshscale-{mesh} --kubeconfig={kubeconfig} "
-              f"--image={load_versions().kind_node_image} --config {REPO / 'fixtures' / 'kind' / (mesh + '.yaml')}")
+              f"--image={load_versions().node_image(mesh)} --config {REPO / 'fixtures' / 'kind' / (mesh + '.yaml')}")
     assert create in out  # exactly what pytest-kind-ng's KindCluster.create() runs
     assert f"$ kind delete cluster --name=meshscale-{mesh} --kubeconfig={kubeconfig}" in out
     assert "never downloaded" in out

@@ -10,7 +10,7 @@ import yaml
 
 from pytest_meshscale.meshes import DRIVERS
 from pytest_meshscale.meshes.istio_ambient.install import istio_minor
-from pytest_meshscale.provision.installer import VERSIONS_FILE, VersionsError, load_versions, parse_versions
+from pytest_meshscale.provision.installer import VERSIONS_FILE, VersionsError, load_versions, parse_versions, plan_for
 
 
 def test_the_pins_are_the_seeds_cilium_an_istio_1_24_and_gateway_api_v1_3_0() -> None:
@@ -73,4 +73,18 @@ def test_a_mesh_file_is_checked_by_key_suffix_and_may_not_repin_another_files_ke
     (mesh / "versions.yaml").write_text("a_chart: 2.0.1\n")
     (other / "versions.yaml").write_text("a_chart: 2.0.2\n")
     with pytest.raises(VersionsError, match=r"b-mesh/versions.yaml: bad key 'a_chart' \(already pinned in .*a-mesh"):
+        load_versions(tmp_path / "versions.yaml")
+
+
+def test_a_mesh_may_pin_its_own_kind_node_image_which_only_its_kind_plan_uses(tmp_path: Path) -> None:
+    shared = load_versions()
+    assert shared.node_image("linkerd").startswith("kindest/node:v1.31.")  # its charts need 1.31+
+    assert shared.node_image("cilium") == shared.kind_node_image
+    linkerd, cilium = plan_for("kind", "linkerd", shared).steps[0], plan_for("kind", "cilium", shared).steps[0]
+    assert linkerd.argv[linkerd.argv.index("--image") + 1] == shared.node_image("linkerd")
+    assert cilium.argv[cilium.argv.index("--image") + 1] == shared.kind_node_image
+    (tmp_path / "versions.yaml").write_text(VERSIONS_FILE.read_text())
+    (tmp_path / "a-mesh").mkdir()
+    (tmp_path / "a-mesh" / "versions.yaml").write_text("kind_node_image: kindest/node:latest\n")
+    with pytest.raises(VersionsError, match=r"a-mesh/versions.yaml: kind_node_image: bad value 'kindest/node:latest'"):
         load_versions(tmp_path / "versions.yaml")

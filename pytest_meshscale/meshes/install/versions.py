@@ -4,7 +4,8 @@ value is one line naming both and what is accepted.
 The tools every install shares (kind, its node image, kubectl, helm, metrics-server) are pinned in
 fixtures/meshes/versions.yaml; each mesh pins its own charts in fixtures/meshes/<mesh>/versions.yaml, so a
 new mesh adds its pins in its own folder. A mesh's keys are validated by their suffix (`_chart`, `_repo`, or a
-release tag), since this module sits below the mesh drivers and cannot ask them."""
+release tag), since this module sits below the mesh drivers and cannot ask them. A mesh may also pin its own
+`kind_node_image`, for charts that refuse the shared one (Linkerd's need Kubernetes 1.31+)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,11 @@ class Versions:
     metrics_server_chart: str
     pins: Mapping[str, str] = field(default_factory=dict)  # the meshes' own pins, key -> value
     source: str = ""
+    node_images: Mapping[str, str] = field(default_factory=dict)  # mesh -> its own kind node image
+
+    def node_image(self, mesh: str) -> str:
+        """The kind node image for `mesh`: its own pin, else the shared one."""
+        return self.node_images.get(mesh, self.kind_node_image)
 
     def pin(self, key: str) -> str:
         """A mesh's pin, e.g. pin("cilium_chart"); a missing one is one line naming the key and the files."""
@@ -78,8 +84,12 @@ def parse_versions(data: object, source: str, overrides: Mapping[str, str] | Non
     patterns = dict(_TOOLS)
     pins: dict[str, str] = {}
     owner: dict[str, str] = {}
+    node_images: dict[str, str] = {}
     for where, found in (mesh_pins or {}).items():
         for key, value in found.items():
+            if key == "kind_node_image":  # the mesh's folder names the mesh
+                node_images[Path(where).parent.name] = _check(where, key, value, _TOOLS[key])
+                continue
             if not _MESH_KEY.match(str(key)) or key in _TOOLS or key in owner:
                 taken = f" (already pinned in {owner.get(key, source)})" if key in owner or key in _TOOLS else ""
                 raise VersionsError(f"{where}: bad key {key!r}{taken}; accepted: a new lower_snake_case key")
@@ -99,7 +109,7 @@ def parse_versions(data: object, source: str, overrides: Mapping[str, str] | Non
     absent = [f.name for f in fields(Versions) if f.name in _TOOLS and f.name not in tools]
     if absent:
         raise VersionsError(f"{source}: missing {', '.join(absent)}")
-    return Versions(**tools, pins=pins, source=source)
+    return Versions(**tools, pins=pins, source=source, node_images=node_images)
 
 
 def _read(path: Path) -> object:

@@ -111,5 +111,6 @@ class LinkerdDriver:
             "--profile intermediate-ca --not-after 8760h` do), handed to helm on stdin, never printed or stored",
             "linkerd-init runs iptables in each meshed pod and needs NET_ADMIN and NET_RAW (kind's nodes allow "
             "them); where they are refused, install the linkerd2-cni chart and set cniEnabled=true",
-            "the charts declare kubeVersion >=1.31.0-0: helm refuses an older cluster (kind: a node image v1.31+)",
+            "the charts declare kubeVersion >=1.31.0-0: helm refuses an older cluster (on kind, linkerd's own "
+            "node image pin, v1.31.9, is used; an existing cluster must be 1.31+)",
         )

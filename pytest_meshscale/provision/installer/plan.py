@@ -32,7 +32,7 @@ def _kind_cluster(name: str, mesh: str, v: Versions, kubeconfig: str | None, fix
     config = fixtures / "kind" / f"{mesh}.yaml"
     return Step(
         name="kind-cluster",
-        argv=("kind", "create", "cluster", "--name", name, "--config", str(config), "--image", v.kind_node_image,
+        argv=("kind", "create", "cluster", "--name", name, "--config", str(config), "--image", v.node_image(mesh),
               *flags),
         skip_if=("kind", "get", "kubeconfig", "--name", name),  # an existing cluster is used, never deleted
         undo=Step("delete-kind-cluster", ("kind", "delete", "cluster", "--name", name, *flags)),
@@ -57,7 +57,7 @@ def _mesh_steps(mesh: str, target: Target, v: Versions, platform: str, api_host:
 def _pins(mesh: str, v: Versions, cluster_kind: str) -> tuple[tuple[str, str], ...]:
     pins = list(driver_for(mesh).install_pins(v))
     if cluster_kind == "kind":
-        pins += [("kind", v.kind), ("node image", v.kind_node_image), ("metrics-server chart", v.metrics_server_chart)]
+        pins += [("kind", v.kind), ("node image", v.node_image(mesh)), ("metrics-server chart", v.metrics_server_chart)]
     return tuple(pins) + (("kubectl", v.kubectl), ("helm", v.helm))
 
 
