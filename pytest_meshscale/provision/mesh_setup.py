@@ -63,7 +63,8 @@ def preflight(cluster: KubeCluster, settings: Settings, target: ClusterTarget, m
     denied = run_access_denied(cluster.api, checks, mesh)
     required = [d for d in denied if d.permission not in OPTIONAL]
     if required:
-        raise ClusterError(denied_line(required))
+        # baseline adds no rules, so it has no role file of its own
+        raise ClusterError(denied_line(required, mesh if driver_for(mesh).permissions else ""))
     say(f"meshscale preflight: {len(checks) - len(denied)} permissions allowed (SelfSubjectAccessReview)")
     for d in denied:  # only optional ones are left: the run goes on without what they serve
         say(f"meshscale preflight: {d.permission} denied: the API pressure will not be measured (grant "

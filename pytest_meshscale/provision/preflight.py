@@ -139,7 +139,7 @@ def access_denied(
     return out
 
 
-def denied_line(denied: Sequence[Denied]) -> str:
+def denied_line(denied: Sequence[Denied], mesh: str = "") -> str:
     """The preflight's one line for the denied permissions, with the rule a grant must follow."""
     missing = [str(d.permission) for d in denied if not d.only_in]
     narrow = [f"{d.permission} (only in {', '.join(d.only_in)})" for d in denied if d.only_in]
@@ -147,8 +147,10 @@ def denied_line(denied: Sequence[Denied]) -> str:
         [f"granted only by a namespaced RoleBinding, but needed in the namespaces the run creates: "
          f"{', '.join(narrow)}"] if narrow else [])
     reads = ", ".join(f"{v} {r}" for v, _, r, _ in sorted(HOME_READS))
-    return (f"meshscale: {'; '.join(parts)}; {RBAC_RULE.format(reads=reads)}; a cluster admin can grant "
-            "fixtures/rbac/meshscale-clusterrole.yaml with a ClusterRoleBinding (docs/real-clusters.md)")
+    roles = "fixtures/rbac/meshscale-clusterrole.yaml" + (f" and fixtures/meshes/{mesh}/clusterrole.yaml"
+                                                          if mesh else "")
+    return (f"meshscale: {'; '.join(parts)}; {RBAC_RULE.format(reads=reads)}; a cluster admin can apply "
+            f"{roles} and bind meshscale-runner with a ClusterRoleBinding (docs/real-clusters.md)")
 
 
 def mesh_namespaces(mesh: str) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from conformance_kit import Backend, call, sim_diverges
 
 from pytest_meshscale.cluster.base import MetricsForbidden
 from pytest_meshscale.cluster.kube import KubeCluster
-from pytest_meshscale.provision.installer import Permission
+from pytest_meshscale.meshes import DRIVERS, MESHES
+from pytest_meshscale.provision.installer import Permission, access_checks, aggregate, missing_grants
 from pytest_meshscale.provision.preflight import (
     access_allowed,
     access_denied,
@@ -26,6 +27,7 @@ from pytest_meshscale.provision.preflight import (
 )
 
 RBAC = "rbac.authorization.k8s.io/v1"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 CHECKS = (Permission("list", "", "nodes"), Permission("get", "apps", "daemonsets"),
           Permission("list", "apps", "daemonsets"), Permission("get", "", "configmaps"),
           Permission("get", "", "pods"), Permission("create", "apps", "deployments"))
@@ -98,6 +100,39 @@ def test_the_preflight_counts_a_namespaced_grant_only_where_the_run_can_use_it(
         for kind in ("ClusterRoleBinding", "ClusterRole"):
             admin.delete(RBAC, kind, name)
         admin.delete("v1", "Namespace", home)
+
+
+def test_the_shipped_roles_aggregate_to_every_permission_a_run_checks(
+    backend: Backend, admin: KubeCluster, request: pytest.FixtureRequest
+) -> None:
+    """fixtures/rbac's aggregating ClusterRole and every mesh folder's role, applied as a user would (names and
+    the aggregation label carry a tag, so the cluster's own roles are untouched): the controller manager fills
+    meshscale-runner with the union, which grants every check of access_checks(), as aggregate() predicts."""
+    sim_diverges(request, backend, "no RBAC API: ClusterRoles are not served, so nothing aggregates them")
+    tag = uuid.uuid4().hex[:6]
+    label = f"meshscale.io/aggregate-to-runner-{tag}"
+    files = [FIXTURES / "rbac" / "meshscale-clusterrole.yaml",
+             *(FIXTURES / "meshes" / m / "clusterrole.yaml" for m in MESHES if DRIVERS[m].permissions)]
+    docs = [doc for f in files for doc in yaml.safe_load_all(f.read_text())]
+    for doc in docs:
+        doc["metadata"]["name"] += f"-{tag}"
+        labels = doc["metadata"]["labels"]
+        if labels.pop("meshscale.io/aggregate-to-runner", None):
+            labels[label] = "true"
+        for selector in (doc.get("aggregationRule") or {}).get("clusterRoleSelectors") or []:
+            selector["matchLabels"] = {label: "true"}
+    runner = f"meshscale-runner-{tag}"
+    try:
+        admin.apply(docs)
+        expected = aggregate(docs, runner)["rules"]
+        served = admin.wait_for(RBAC, "ClusterRole", lambda r: len(r.get("rules") or []) >= len(expected),
+                                name=runner, timeout_s=60, what="the controller manager aggregating the roles")
+        assert [str(p) for p in missing_grants(served, access_checks())] == []
+        key = lambda r: yaml.safe_dump(r, sort_keys=True)  # noqa: E731
+        assert sorted(map(key, served["rules"])) == sorted(map(key, expected))
+    finally:
+        for doc in docs:
+            admin.delete(RBAC, "ClusterRole", doc["metadata"]["name"])
 
 
 SSAR = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"

@@ -188,4 +188,7 @@ def test_denied_line_names_missing_and_too_narrow_grants() -> None:
                         Denied(Permission("create", "apps", "deployments"), ("a", "b"))])
     assert line.startswith("meshscale: missing permissions: list nodes; granted only by a namespaced RoleBinding, "
                            "but needed in the namespaces the run creates: create deployments.apps (only in a, b); ")
-    assert "fixtures/rbac/meshscale-clusterrole.yaml with a ClusterRoleBinding" in line
+    assert "apply fixtures/rbac/meshscale-clusterrole.yaml and bind meshscale-runner with a ClusterRoleBinding" in line
+    with_mesh = denied_line([Denied(Permission("list", "cilium.io", "ciliumnodes"))], "cilium")
+    assert ("apply fixtures/rbac/meshscale-clusterrole.yaml and fixtures/meshes/cilium/clusterrole.yaml and bind "
+            "meshscale-runner") in with_mesh

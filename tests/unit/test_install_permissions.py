@@ -1,4 +1,6 @@
-"""The minimal ClusterRole (fixtures/rbac) grants every check the preflight asks, and no more than needed."""
+"""The minimal ClusterRole grants every check the preflight asks, and no more than needed: fixtures/rbac holds
+what every run needs and the aggregating role; each mesh's folder adds its own rules (fixtures/meshes/<mesh>/
+clusterrole.yaml), so a new mesh touches no shared file."""
 
 from __future__ import annotations
 
@@ -8,22 +10,53 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_meshscale.meshes import DRIVERS
 from pytest_meshscale.provision.installer import (
     MESHES,
     OPTIONAL,
     Permission,
     access_checks,
+    aggregate,
     grants,
     missing_grants,
     ssar_body,
 )
 
-ROLE_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "rbac" / "meshscale-clusterrole.yaml"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+ROLE_FILE = FIXTURES / "rbac" / "meshscale-clusterrole.yaml"
+LABEL = "meshscale.io/aggregate-to-runner"
+
+
+def _roles(*meshes: str) -> list[dict[str, Any]]:
+    """The common file's ClusterRoles and those of the given meshes' folders (none for the baseline)."""
+    files = [ROLE_FILE, *(FIXTURES / "meshes" / m / "clusterrole.yaml" for m in meshes if DRIVERS[m].permissions)]
+    return [doc for f in files for doc in yaml.safe_load_all(f.read_text())]
 
 
 @pytest.fixture(scope="module")
 def role() -> dict[str, Any]:
-    return yaml.safe_load(ROLE_FILE.read_text())
+    """meshscale-runner as the controller manager aggregates it with every mesh's role applied."""
+    return aggregate(_roles(*MESHES), "meshscale-runner")
+
+
+def test_each_mesh_folder_holds_exactly_its_own_rules() -> None:
+    for mesh in MESHES:
+        path = FIXTURES / "meshes" / mesh / "clusterrole.yaml"
+        assert path.exists() == bool(DRIVERS[mesh].permissions), f"{path}: only a mesh with rules of its own has one"
+        runner = aggregate(_roles(mesh), "meshscale-runner")
+        assert [str(p) for p in missing_grants(runner, access_checks(mesh))] == [], mesh
+        others = set(access_checks()) - set(access_checks(mesh))
+        assert [str(p) for p in others if grants(runner, p)] == [], f"{mesh}'s role grants another mesh's rules"
+
+
+def test_the_aggregate_selects_every_role_by_its_label() -> None:
+    docs = _roles(*MESHES)
+    runner = next(d for d in docs if d["metadata"]["name"] == "meshscale-runner")
+    assert runner["aggregationRule"]["clusterRoleSelectors"] == [{"matchLabels": {LABEL: "true"}}]
+    assert runner["rules"] == []  # the controller manager owns them
+    others = [d for d in docs if d is not runner]
+    assert all(d["metadata"]["labels"][LABEL] == "true" and d["rules"] for d in others)
+    assert len({d["metadata"]["name"] for d in docs}) == len(docs)
 
 
 def test_the_clusterrole_grants_every_permission_the_preflight_checks(role: dict[str, Any]) -> None:
@@ -70,7 +103,7 @@ def test_the_evaluator_follows_rbac_matching_rules() -> None:
     assert not grants(role, Permission("list", "", "pods"))
     assert grants(role, Permission("update", "apps", "deployments", "scale"))
     assert not grants(role, Permission("update", "apps", "deployments"))
-    without_proxy = {"rules": [r for r in yaml.safe_load(ROLE_FILE.read_text())["rules"]
+    without_proxy = {"rules": [r for r in aggregate(_roles(*MESHES), "meshscale-runner")["rules"]
                                if r.get("resources") != ["pods/proxy"]]}
     assert [str(p) for p in missing_grants(without_proxy, access_checks())] == ["get pods/proxy", "create pods/proxy"]
 

@@ -1,7 +1,8 @@
 """What a run may do on a shared cluster: the (verb, group, resource) checks the preflight asks with a
 SelfSubjectAccessReview, and a pure evaluator of a ClusterRole's rules against them.
 
-fixtures/rbac/meshscale-clusterrole.yaml grants exactly these; the unit tests keep the two in step.
+fixtures/rbac/meshscale-clusterrole.yaml (what every run needs, and the aggregating role) with each mesh's
+fixtures/meshes/<mesh>/clusterrole.yaml grant exactly these; the unit tests keep them in step.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "OPTIONAL",
     "Permission",
     "access_checks",
+    "aggregate",
     "grants",
     "install_checks",
     "missing_grants",
@@ -111,6 +113,26 @@ def _rule_grants(rule: Mapping[str, Any], p: Permission) -> bool:
 def grants(cluster_role: Mapping[str, Any], permission: Permission) -> bool:
     """Whether some rule of the ClusterRole (parsed YAML) allows the permission cluster-wide."""
     return any(_rule_grants(rule, permission) for rule in cluster_role.get("rules") or [])
+
+
+def aggregate(roles: Iterable[Mapping[str, Any]], name: str) -> dict[str, Any]:
+    """ClusterRole `name` with the rules the controller manager's aggregation controller gives it: those of
+    every ClusterRole whose labels match one of its aggregationRule's matchLabels selectors (the only
+    selector form the role files use); tests/conformance/test_rbac.py compares it with kube-controller-manager."""
+    roles = list(roles)
+    target = next(r for r in roles if r["metadata"]["name"] == name)
+    aggregation = target.get("aggregationRule") or {}
+    selectors = [s.get("matchLabels") or {} for s in aggregation.get("clusterRoleSelectors") or []]
+
+    def selected(role: Mapping[str, Any]) -> bool:
+        labels = role["metadata"].get("labels") or {}
+        return role is not target and any(all(labels.get(k) == v for k, v in s.items()) for s in selectors)
+
+    rules: list[Any] = []
+    # as the controller does: roles in name order, a rule equal to one already taken is left out
+    for role in sorted(filter(selected, roles), key=lambda r: str(r["metadata"]["name"])):
+        rules += [rule for rule in role.get("rules") or [] if rule not in rules]
+    return {**target, "rules": rules}
 
 
 def missing_grants(cluster_role: Mapping[str, Any], checks: Iterable[Permission]) -> list[Permission]:
