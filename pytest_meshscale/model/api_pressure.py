@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .prometheus import Sample, Scrape, bucket_quantile
+from .prometheus import Sample, Scrape, bucket_quantile, merge_buckets
 
 __all__ = ["ApiCall", "ApiPressure", "ServerUsage", "api_pressure", "server_usage", "slo_for"]
 
@@ -107,10 +107,8 @@ def api_pressure(before: Scrape, after: Scrape, window_s: float,
     for s in delta.of(REQUESTS):
         rates[(s.label("verb"), s.label("resource"))] += s.value / window_s if window_s > 0 else 0.0
         counts[_call_key(s)] += s.value
-    # Merge every series of one call (component, group, version, dry_run differ) bucket by bucket.
-    buckets: dict[tuple[str, str, str, str], dict[float, float]] = defaultdict(lambda: defaultdict(float))
-    for s in delta.of(DURATION):
-        buckets[_call_key(s)][float(s.label("le"))] += s.value
+    # Every series of one call (component, group, version, dry_run differ) is one histogram.
+    buckets = merge_buckets(delta.of(DURATION), _call_key)
     calls = []
     for key, hist in buckets.items():
         slo = slo_for(key[0])

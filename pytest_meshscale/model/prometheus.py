@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .errors import ModelError
 
-__all__ = ["Sample", "Scrape", "bucket_quantile", "parse_text"]
+__all__ = ["Sample", "Scrape", "bucket_quantile", "merge_buckets", "parse_text"]
+
+K = TypeVar("K", bound=Hashable)
 
 _LINE = re.compile(r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)(?:\s+-?\d+)?$")
 _LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?')
@@ -91,6 +95,16 @@ class Scrape:
             old = earlier.get((s.name, s.labels), 0.0)
             out.append(Sample(s.name, s.labels, s.value - old if s.value >= old else s.value))
         return Scrape(tuple(out))
+
+
+def merge_buckets(samples: Iterable[Sample], key: Callable[[Sample], K]) -> dict[K, dict[float, float]]:
+    """The `_bucket` samples of a histogram summed bucket by bucket (by their `le`) within each group `key` names:
+    series that differ only in labels the key ignores (component, group, version...) become one histogram, whose
+    quantile is then honest where an average of per-series quantiles is not."""
+    merged: dict[K, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    for s in samples:
+        merged[key(s)][float(s.label("le"))] += s.value
+    return {k: dict(v) for k, v in merged.items()}
 
 
 def bucket_quantile(q: float, buckets: Mapping[float, float]) -> float | None:
