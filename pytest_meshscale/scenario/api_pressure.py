@@ -1,7 +1,9 @@
 """The API-pressure window of a run: the mesh's clients (EMULATED on kwok and on the sim, the real mesh on an
 existing cluster) run during the seed's churn, and the API server's own /metrics (and etcd's, where the run
 reaches it) are read before and after: model/api_pressure.py turns the two scrapes into requests/s, p99
-against ClusterLoader2's SLOs, open watches, CPU and RSS. What could not be measured is said, never guessed."""
+against ClusterLoader2's SLOs, open watches, CPU and RSS. In between, the API server's /metrics is read every few
+seconds (scenario/api_timeline.py) for the same figures over time, with the churn's events marked. What could not
+be measured is said, never guessed."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..cluster.base import Cluster, ClusterError, MetricsForbidden
 from ..model.api_pressure import FAMILIES, ApiCall, ApiPressure, ServerUsage, api_pressure
+from ..model.api_timeline import ApiTimeline
 from ..model.prometheus import Sample, Scrape, parse_text
 from .api_clients import ApiClientsEmulator, EmulationCounts
+from .api_timeline import TimelineScraper, churn_marks, timeline_from_dict, timeline_to_dict
+from .churn import ChurnRunner
 
 __all__ = ["PressureResult", "measure_pressure", "result_from_dict", "scrape_apiserver", "scrape_etcd"]
 
@@ -39,6 +43,7 @@ class PressureResult:
     missing: tuple[str, ...] = ()  # what this backend's /metrics lacks
     etcd_note: str = ""  # why etcd's figures are absent
     emulated: dict[str, Any] | None = None  # the emulator's own counts
+    timeline: ApiTimeline | None = None  # the window over time; None in results written before it existed
 
     @property
     def slo_held(self) -> bool | None:
@@ -48,7 +53,7 @@ class PressureResult:
         return not self.pressure.violations
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: v for k, v in asdict(self).items() if k != "pressure"}
+        out: dict[str, Any] = {k: v for k, v in asdict(self).items() if k not in {"pressure", "timeline"}}
         p = self.pressure
         out["slo_held"] = self.slo_held
         if p is not None:
@@ -59,6 +64,8 @@ class PressureResult:
                            "scope": c.scope, "count": c.count, "p99_s": c.p99_s, "slo_s": c.slo_s, "judged": c.judged,
                            "ok": c.ok} for c in p.calls],
                 "apiserver": asdict(p.apiserver), "etcd": asdict(p.etcd) if p.etcd else None}
+        if self.timeline is not None:
+            out.update(timeline_to_dict(self.timeline))
         return out
 
 
@@ -73,7 +80,8 @@ def result_from_dict(doc: dict[str, Any]) -> PressureResult:
         pressure = ApiPressure(p["window_s"], rates, calls, p["open_watches"],  # type: ignore[arg-type]
                                ServerUsage(**p["apiserver"]), ServerUsage(**p["etcd"]) if p["etcd"] else None)
     return PressureResult(doc["mesh"], doc["cluster_kind"], doc["clients"], pressure, doc.get("reason", ""),
-                          tuple(doc.get("missing") or ()), doc.get("etcd_note", ""), doc.get("emulated"))
+                          tuple(doc.get("missing") or ()), doc.get("etcd_note", ""), doc.get("emulated"),
+                          timeline_from_dict(doc))
 
 
 def _real_verbs(scrape: Scrape) -> Scrape:
@@ -105,9 +113,10 @@ def scrape_etcd(cluster: Cluster) -> tuple[Scrape | None, str]:
 
 
 def measure_pressure(cluster: Cluster, mesh: str, window_s: float,
-                     churn: Callable[[], AbstractContextManager[Any]], nodes: Sequence[str],
+                     churn: Callable[[], ChurnRunner], nodes: Sequence[str],
                      emulate: bool, say: Callable[[str], None] = print) -> PressureResult:
-    """Start the emulated clients (if `emulate`), then scrape, churn for `window_s`, scrape again."""
+    """Start the emulated clients (if `emulate`), then scrape, churn for `window_s` while scraping every few
+    seconds, scrape again."""
     try:
         scrape_apiserver(cluster)
     except MetricsForbidden as exc:
@@ -120,11 +129,13 @@ def measure_pressure(cluster: Cluster, mesh: str, window_s: float,
             emulator.start()
             say(f"meshscale: {clients}; informers synced in {time.monotonic() - t0:.1f} s")
         before, sim = scrape_apiserver(cluster)
+        scraper = TimelineScraper(lambda: scrape_apiserver(cluster)[0], before, window_s)
         etcd_before, etcd_note = scrape_etcd(cluster)
         start = time.monotonic()
-        with churn():
+        with scraper, churn() as running:
             time.sleep(window_s)
         after, _ = scrape_apiserver(cluster)
+        timeline = scraper.finish(after, churn_marks(running.log, scraper.start))
         emulated_open = emulator.counts.watches_open if emulator else 0
         etcd_after, _ = scrape_etcd(cluster) if etcd_before is not None else (None, "")
         elapsed = time.monotonic() - start
@@ -137,7 +148,7 @@ def measure_pressure(cluster: Cluster, mesh: str, window_s: float,
     pressure = api_pressure(before, after, elapsed, etcd=etcd)
     return PressureResult(mesh, cluster.kind, clients, pressure, missing=SIM_MISSING if sim else (),
                           etcd_note=etcd_note,
-                          emulated=_counts(emulator.counts, emulated_open) if emulator else None)
+                          emulated=_counts(emulator.counts, emulated_open) if emulator else None, timeline=timeline)
 
 
 def _counts(c: EmulationCounts, open_in_window: int) -> dict[str, Any]:
