@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ..model.api_pressure import MULTI_S, SINGLE_S, ApiPressure, ServerUsage
 from ..scenario.api_pressure import PressureResult
 from .allure_labels import attach_all
+from .svg_api_timeline import api_timeline_svg
 
 __all__ = ["attach_pressure", "pressure_table"]
 
@@ -75,5 +76,9 @@ def pressure_table(results: Sequence[PressureResult]) -> str:
 def attach_pressure(results: Sequence[PressureResult]) -> None:
     import json
 
-    attach_all({"api-pressure.txt": pressure_table(results),
-                "api-pressure.json": json.dumps([r.to_dict() for r in results], indent=2)})
+    bodies = {"api-pressure.txt": pressure_table(results),
+              "api-pressure.json": json.dumps([r.to_dict() for r in results], indent=2)}
+    chart = api_timeline_svg(results)
+    if chart is not None:  # results without a timeline (not measured) have no chart
+        bodies["api-pressure-over-time.svg"] = chart
+    attach_all(bodies)

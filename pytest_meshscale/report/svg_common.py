@@ -21,6 +21,7 @@ __all__ = [
     "nice_ticks",
     "svg_document",
     "text",
+    "time_axis",
 ]
 
 # Colour-blind-safe (Okabe-Ito); meshes keep one colour across every chart of a report.
@@ -92,6 +93,17 @@ class Frame:
         mid = self.top + self.height / 2
         parts.append(text(16, mid, label, size=12, anchor="middle", transform=f"rotate(-90 16 {mid:.1f})"))
         return parts
+
+
+def time_axis(frame: Frame, span: tuple[float, float], label: str = "time since start (s)") -> list[str]:
+    """Tick labels under the x-axis of a chart over time, and the axis' name at its right end."""
+    parts = [
+        text(frame.x(tick, *span), frame.top + frame.height + 14, f"{tick:g}", size=10, anchor="middle")
+        for tick in nice_ticks(*span)
+        if span[0] <= tick <= span[1]
+    ]
+    parts.append(text(frame.left + frame.width, frame.top + frame.height + 28, label, size=11, anchor="end"))
+    return parts
 
 
 def _fraction(value: float, low: float, high: float, log: bool) -> float:

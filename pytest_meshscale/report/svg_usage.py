@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .svg_common import Frame, chart_title, color_for, legend, nice_ticks, svg_document, text
+from .svg_common import Frame, chart_title, color_for, legend, nice_ticks, svg_document, text, time_axis
 
 __all__ = ["Sample", "usage_svg"]
 
@@ -55,21 +55,7 @@ def _panel(
                 f'<path d="{path}" fill="none" stroke="{color_for(name, index)}" stroke-width="2">'
                 f"<title>{name}</title></path>"
             )
-    for tick in nice_ticks(*span):
-        if span[0] <= tick <= span[1]:
-            body.append(
-                text(frame.x(tick, *span), frame.top + frame.height + 14, f"{tick:g}", size=10, anchor="middle")
-            )
-    body.append(
-        text(
-            frame.left + frame.width,
-            frame.top + frame.height + 28,
-            "time since start (s)",
-            size=11,
-            anchor="end",
-        )
-    )
-    return body + [frame.axes()], frame
+    return body + time_axis(frame, span) + [frame.axes()], frame
 
 
 def _phase_bands(frame: Frame, span: tuple[float, float], phases: Sequence[tuple[str, float, float]]) -> list[str]:
