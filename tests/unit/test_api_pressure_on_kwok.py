@@ -5,6 +5,7 @@ without the fault it passes. Slow (two control planes, ~4 min), skipped without 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ def test_a_slowed_etcd_breaks_the_slo_and_the_test_says_which_call(pytester: pyt
     common = ("--mesh=cilium", "--scale=smoke", "--mesh-cluster=kwok", f"--mesh-k8s-bin-dir={bin_dir}")
     healthy = _run(pytester, TEST, *common, f"--mesh-results-dir={pytester.path / 'healthy'}")
     assert _outcomes(healthy) == {NAME: "PASSED"}, healthy.stdout.str()[-3000:]
+    # the window over time (the chart's data): intervals with a p99 from kube-apiserver's own buckets, churn marked
+    doc = json.loads(next((pytester.path / "healthy").glob("*/api-pressure-cilium-*.json")).read_text())
+    assert sum(p["p99_s"] is not None for p in doc["timeline"]) >= 3 and doc["churn_marks"], doc["timeline"]
     # --mesh-keep: the teardown through a slowed etcd is not what is tested; the control plane stops anyway
     slowed = _run(pytester, TEST, *common, "--mesh-sim-fault=etcd-latency=1.5", "--mesh-keep",
                   f"--mesh-results-dir={pytester.path / 'slowed'}")

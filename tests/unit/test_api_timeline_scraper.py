@@ -7,6 +7,8 @@ import json
 import threading
 import time
 
+import pytest
+
 from pytest_meshscale.model.api_pressure import api_pressure
 from pytest_meshscale.model.api_timeline import ApiTimeline, ChurnMark, TimelinePoint
 from pytest_meshscale.model.prometheus import parse_text
@@ -46,6 +48,15 @@ def test_at_most_max_scrapes_whatever_the_window(monkeypatch):
     with scraper:
         time.sleep(0.1)
     assert scraper.finish(parse_text(_requests(2)), []).scrapes == 5
+
+
+def test_a_scrape_just_before_the_closing_one_makes_no_interval_of_milliseconds(monkeypatch):
+    monkeypatch.setattr(scraping, "MIN_INTERVAL_S", 0.2)
+    scraper = scraping.TimelineScraper(lambda: parse_text(_requests(1)), parse_text(_requests(0)), window_s=0.0)
+    with scraper:
+        time.sleep(0.25)  # the scrape at 0.2 s is 0.05 s before the closing one: less than half an interval
+    t = scraper.finish(parse_text(_requests(3)), [])
+    assert t.scrapes == 2 and [p.requests_per_s for p in t.points] == [pytest.approx(3 / t.points[0].t_s)]
 
 
 def test_churn_events_land_on_the_windows_clock():
