@@ -1,6 +1,7 @@
 """Each mesh's pressure on a REAL kube-apiserver and etcd (`--mesh-cluster=kwok`), side by side (issue 13).
 
 Run: .venv/bin/python benchmarks/api_pressure.py [--scale pr|smoke|full] [--mesh cilium,istio-ambient,baseline]
+     [--svg FILE]  (the window over time, api-pressure-over-time.svg, for the meshes side by side)
 
 For each mesh it runs `pytest tests/scale/test_api_pressure.py --mesh-cluster=kwok` (a control plane per mesh:
 the profile's nodes, the mesh's upstream CRDs and components, the fleet; then the mesh's clients EMULATED from
@@ -26,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pytest_meshscale.report.api_pressure_table import pressure_table  # noqa: E402
+from pytest_meshscale.report.svg_api_timeline import api_timeline_svg  # noqa: E402
 from pytest_meshscale.scenario.api_pressure import result_from_dict  # noqa: E402
 
 TEST = REPO / "tests" / "scale" / "test_api_pressure.py"
@@ -47,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="pr")
     parser.add_argument("--mesh", default="cilium,istio-ambient,baseline")
+    parser.add_argument("--svg", type=Path, help="write the chart over time here")
     args = parser.parse_args()
     docs, notes = [], []
     with tempfile.TemporaryDirectory(prefix="meshscale-api-pressure-") as tmp:
@@ -54,7 +57,11 @@ def main() -> None:
             doc, took, outcome = run_mesh(mesh, args.scale, Path(tmp) / mesh)
             docs.append(doc)
             notes.append(f"{mesh}: pytest {outcome} in {took:.0f} s; emulated clients: {json.dumps(doc['emulated'])}")
-    print(pressure_table([result_from_dict(d) for d in docs]))
+    results = [result_from_dict(d) for d in docs]
+    print(pressure_table(results))
+    chart = api_timeline_svg(results)
+    if args.svg and chart is not None:
+        args.svg.write_text(chart)
     print("\n".join(notes))
 
 
