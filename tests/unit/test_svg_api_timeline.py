@@ -56,12 +56,15 @@ def test_the_sim_has_no_p99_line_and_says_so_and_is_simulated():
     root = _parse(api_timeline_svg([_result("cilium", [None, None], kind="sim", histograms=False)]))
     texts = [t.text or "" for t in root.iter(f"{SVG}text")]
     assert NO_HISTOGRAMS in texts and "SIMULATED" in root.find(f"{SVG}title").text
+    assert not any("SLO" in t for t in texts)  # no p99 scale to place it on
     assert not root.findall(f".//{SVG}g[@class='series']")[1].findall(f"{SVG}polyline")
 
 
 def test_the_title_says_what_was_real():
-    kwok = _parse(api_timeline_svg([_result("cilium", [0.01])])).find(f"{SVG}title").text
-    assert "API server REAL, mesh clients EMULATED, data plane SIMULATED" in kwok
+    root = _parse(api_timeline_svg([_result("cilium", [0.01])]))
+    kwok = root.find(f"{SVG}title").text
+    assert any("kube-apiserver and etcd are REAL (kwok)" in (t.text or "") for t in root.iter(f"{SVG}text"))
+    assert kwok.endswith("mesh clients EMULATED, data plane SIMULATED")
     assert "SIMULATED" not in _parse(api_timeline_svg([_result("cilium", [0.01], kind="existing")])).find(
         f"{SVG}title").text
 
