@@ -42,7 +42,7 @@ def api_timeline_svg(results: Sequence[PressureResult]) -> str | None:
 def _title(results: Sequence[PressureResult]) -> str:
     """As the pressure table says it: the sim is SIMULATED throughout; on kwok only the API server is real."""
     kinds = ", ".join(sorted({r.cluster_kind for r in results}))
-    title = f"API server during churn, per mesh ({kinds})"
+    title = f"API server during churn ({kinds})"
     if any(r.cluster_kind == "sim" or r.missing for r in results):
         return chart_title(title, True)
     if any(r.emulated is not None for r in results):
