@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..cluster.base import Cluster, ClusterError, Manifest
@@ -89,23 +89,37 @@ def run_job(cluster: Cluster, job: Manifest, timeout_s: float) -> str:
 
 
 def capture_during_traffic(
-    cluster: Cluster, client: ClientPod, server_pod: Manifest, tcpdump_filter: str, window_s: float = 6.0
-) -> Capture:
-    """tcpdump on the server's node while the client sends requests to that pod's IP."""
+    cluster: Cluster, client: ClientPod, server_pod: Manifest, filters: Sequence[str], window_s: float = 6.0
+) -> tuple[Capture, ...]:
+    """tcpdump on the server's node while the client sends requests to that pod's IP: one Job per filter, all at
+    once, so every filter sees the very same traffic (the encrypted-channel control proves the capture saw what
+    the plaintext filter found nothing in) and a check costs one window, not one per filter."""
     ns, node = server_pod["metadata"]["namespace"], server_pod["spec"]["nodeName"]
-    command = ["sh", "-c", f"timeout {window_s:g} tcpdump -n -i any -c 1000 '{tcpdump_filter}'; true"]
-    job = _job(f"meshscale-capture-{next(_count)}", ns, node, NETSHOOT, command, host_network=True)
+    jobs = [_job(f"meshscale-capture-{next(_count)}", ns, node, NETSHOOT,
+                 ["sh", "-c", f"timeout {window_s:g} tcpdump -n -i any -c 1000 '{f}'; true"], host_network=True)
+            for f in filters]
     url = f"http://{server_pod['status']['podIP']}:{SERVER_PORT}/"
     traffic = threading.Thread(target=_send, args=(cluster, client, url, window_s), daemon=True)
-    holder: dict[str, str] = {}
-    job_thread = threading.Thread(target=lambda: holder.update(log=run_job(cluster, job, window_s + 60)))
-    job_thread.start()
+    logs: dict[int, str] = {}
+    failures: list[BaseException] = []
+
+    def run(i: int, job: Manifest) -> None:
+        try:
+            logs[i] = run_job(cluster, job, window_s + 60)
+        except BaseException as exc:  # re-raised below: a lost capture must not read as "no packets"
+            failures.append(exc)
+
+    capturing = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in capturing:
+        thread.start()
     time.sleep(min(1.0, window_s / 4))  # let tcpdump start before the traffic does
     traffic.start()
-    job_thread.join()
+    for thread in capturing:
+        thread.join()
     traffic.join(timeout=window_s + 30)
-    log = holder.get("log", "")
-    return Capture(tcpdump_filter, packets_captured(log), log)
+    if failures:
+        raise failures[0]
+    return tuple(Capture(f, packets_captured(logs[i]), logs[i]) for i, f in enumerate(filters))
 
 
 def _send(cluster: Cluster, client: ClientPod, url: str, window_s: float) -> None:

@@ -52,14 +52,13 @@ def cross_node_pair(cluster, fleet) -> CrossNodePair:
 
 @pytest.fixture
 def wire(cluster, cross_node_pair) -> Callable[[EncryptionFacts], WireCaptures]:
-    """Two captures on the server's node while the client sends requests, both attached to the report."""
+    """Two captures at once on the server's node while the client sends requests, both attached to the report."""
 
     def capture(facts: EncryptionFacts) -> WireCaptures:
         pair = cross_node_pair
         plaintext_filter = facts.plaintext_filter(pair.client_ip, pair.server_ip, SERVER_PORT)
-        plain = capture_during_traffic(cluster, pair.client, pair.server, plaintext_filter)
         encrypted_filter = facts.capture_filter(pair.client_ip, pair.server_ip, pair.server_node_ip, SERVER_PORT)
-        control = capture_during_traffic(cluster, pair.client, pair.server, encrypted_filter)
+        plain, control = capture_during_traffic(cluster, pair.client, pair.server, (plaintext_filter, encrypted_filter))
         attach_manifests({"captures": f"# plaintext filter\n{plain.log}\n# encrypted-channel control\n{control.log}"})
         return WireCaptures(plain, control)
 

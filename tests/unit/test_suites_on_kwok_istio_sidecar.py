@@ -22,10 +22,10 @@ from tests.unit.test_suites_under_faults_istio_sidecar import HANDSHAKE, MESH, S
 def test_istio_sidecar_faults_fail_its_suites_on_kwok(pytester: pytest.Pytester, bin_dir: Path,  # noqa: F811
                                                       fault: str, checks: list[tuple[str, str]]) -> None:
     suites = sorted({str(REPO / "tests" / suite) for suite, _ in checks})
+    """Without the fault these checks pass on kwok: test_suites_on_kwok.py runs the policy and encryption suites
+    there for every mesh, this one included, and requires each test to end as on the sim, where none fails."""
     args = [*suites, f"--mesh={MESH}", "--mesh-cluster=kwok", f"--mesh-k8s-bin-dir={bin_dir}"]
-    healthy = _outcomes(_run(pytester, *args))
     broken = _outcomes(_run(pytester, *args, f"--mesh-sim-fault={fault}"))
     for _, test in checks:
         must_fail = test.format(mesh=MESH)
-        assert healthy.get(must_fail) == "PASSED", f"without the fault {must_fail} must pass on kwok: {healthy}"
         assert broken.get(must_fail) == "FAILED", f"with {fault}, {must_fail} must fail on kwok: {broken}"

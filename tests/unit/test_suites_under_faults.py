@@ -29,6 +29,17 @@ def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     )
 
 
+_HEALTHY: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def healthy_outcomes(pytester: pytest.Pytester, *args: str) -> dict[str, str]:
+    """The outcomes of a run without a fault, made once per argument list in this session: several faults of a
+    mesh check the same suite, and its healthy run ends the same every time (asserted by each caller)."""
+    if args not in _HEALTHY:
+        _HEALTHY[args] = _outcomes(_run(pytester, *args))
+    return _HEALTHY[args]
+
+
 def _outcomes(result: pytest.RunResult) -> dict[str, str]:
     """test id (after the path) -> PASSED/FAILED/SKIPPED/ERROR, from the -rA summary."""
     found = {}
@@ -59,7 +70,7 @@ def test_suite_fails_against_fault(
 ) -> None:
     mesh = mesh_under_test
     suite, must_fail = check[0], check[1].format(mesh=mesh)
-    healthy = _outcomes(_run(pytester, str(REPO / "tests" / suite), f"--mesh={mesh}"))
+    healthy = healthy_outcomes(pytester, str(REPO / "tests" / suite), f"--mesh={mesh}")
     broken = _outcomes(_run(pytester, str(REPO / "tests" / suite), f"--mesh={mesh}", f"--mesh-sim-fault={fault}"))
     assert healthy.get(must_fail) == "PASSED", f"without the fault {must_fail} must pass: {healthy}"
     assert broken.get(must_fail) == "FAILED", f"with {fault}, {must_fail} must fail: {broken}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_suites_under_faults import L7, REPO, WIRE, _outcomes, _run
+from tests.unit.test_suites_under_faults import L7, REPO, WIRE, _outcomes, _run, healthy_outcomes
 
 MESH = "istio-sidecar"
 HANDSHAKE = ("encryption/test_mesh_encryption.py", "test_encrypted_port_speaks_mtls[{mesh}]")
@@ -22,7 +22,7 @@ STRICT = ("encryption/test_mesh_encryption.py", "test_strict_mtls_rejects_plaint
 def test_istio_sidecar_suite_fails_against_fault(pytester: pytest.Pytester, fault: str,
                                                  checks: list[tuple[str, str]]) -> None:
     suites = sorted({str(REPO / "tests" / suite) for suite, _ in checks})
-    healthy = _outcomes(_run(pytester, *suites, f"--mesh={MESH}"))
+    healthy = healthy_outcomes(pytester, *suites, f"--mesh={MESH}")
     broken = _outcomes(_run(pytester, *suites, f"--mesh={MESH}", f"--mesh-sim-fault={fault}"))
     for _, test in checks:
         must_fail = test.format(mesh=MESH)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_suites_under_faults import L7, REPO, WIRE, _outcomes, _run
+from tests.unit.test_suites_under_faults import L7, REPO, WIRE, _outcomes, _run, healthy_outcomes
 
 IDENTITY = ("encryption/test_linkerd_identity.py", "test_every_meshed_workload_holds_its_linkerd_identity[{mesh}]")
 MTLS = ("encryption/test_mesh_encryption.py", "test_encrypted_port_speaks_mtls[{mesh}]")
@@ -19,9 +19,9 @@ MTLS = ("encryption/test_mesh_encryption.py", "test_encrypted_port_speaks_mtls[{
 ])
 def test_linkerd_suite_fails_against_fault(pytester: pytest.Pytester, fault: str,
                                            checks: tuple[tuple[str, str], ...]) -> None:
-    suite = str(REPO / "tests" / checks[0][0].split("/")[0])
-    healthy = _outcomes(_run(pytester, suite, "--mesh=linkerd"))
-    broken = _outcomes(_run(pytester, suite, "--mesh=linkerd", f"--mesh-sim-fault={fault}"))
+    suites = sorted({str(REPO / "tests" / suite) for suite, _ in checks})  # only the files the checks are in
+    healthy = healthy_outcomes(pytester, *suites, "--mesh=linkerd")
+    broken = _outcomes(_run(pytester, *suites, "--mesh=linkerd", f"--mesh-sim-fault={fault}"))
     for _, test in checks:
         must_fail = test.format(mesh="linkerd")
         assert healthy.get(must_fail) == "PASSED", f"without the fault {must_fail} must pass: {healthy}"
