@@ -67,5 +67,6 @@ def kernel_cores_per_kqps(shared: KernelParams, mesh: MeshKernel, encrypted: boo
     ns = shared.tcp_us_per_request * 1e3 + shared.packets_per_request * mesh.ebpf_ns_per_packet
     ns += mesh.proxy_hops_per_request * mesh.ns_per_proxy_hop
     if encrypted:
-        ns += shared.bytes_per_request * mesh.crypto_ns_per_byte + shared.packets_per_request * mesh.crypto_ns_per_packet
+        ns += shared.bytes_per_request * mesh.crypto_ns_per_byte
+        ns += shared.packets_per_request * mesh.crypto_ns_per_packet
     return ns * 1e-9 * 1000
