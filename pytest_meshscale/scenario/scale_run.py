@@ -63,7 +63,7 @@ def run_scorecard(
                    started, duration, planes=planes(cluster.kind, version))
     cost = unaccounted(idle, loaded, profile)
     if not has_components:  # no mesh components (baseline): nothing to chart, a mesh cost of zero
-        idle = loaded = None
+        return ScaleRun(score_from(load.merged, mesh_usage(None, None), meta, cost), load, None, None, churn.log)
     return ScaleRun(score_from(load.merged, mesh_usage(idle, loaded), meta, cost), load, idle, loaded, churn.log)
 
 
