@@ -123,12 +123,13 @@ class Score:
     def with_baseline(self, base: Score, source: str) -> Score:
         """This Score with its kernel cores attributed against `base` (the baseline mesh's Score, named by
         `source`: "same run" or a file); unchanged notes say why when the figures are missing."""
-        figures = (self.unaccounted_cores_load, base.unaccounted_cores_idle, base.unaccounted_cores_load)
-        if any(f is None for f in figures) or base.qps <= 0:
-            return replace(self, kernel_cores=None, kernel_note=f"{NO_BASELINE} (baseline {source} lacks "
-                                                                  "unaccounted CPU or QPS)")
-        mesh_load, base_idle, base_load = (float(f) for f in figures if f is not None)
-        cores = kernel_cores(mesh_load, base_idle, base_load, self.qps, base.qps)
+        if self.unaccounted_cores_load is None:
+            return replace(self, kernel_cores=None, kernel_note=f"{NO_BASELINE} (this Score has no unaccounted CPU)")
+        if base.unaccounted_cores_idle is None or base.unaccounted_cores_load is None or base.qps <= 0:
+            why = "no QPS" if base.qps <= 0 else "no unaccounted CPU"
+            return replace(self, kernel_cores=None, kernel_note=f"{NO_BASELINE} (baseline {source}: {why})")
+        cores = kernel_cores(self.unaccounted_cores_load, base.unaccounted_cores_idle, base.unaccounted_cores_load,
+                             self.qps, base.qps)
         return replace(self, kernel_cores=cores, kernel_note=f"against baseline ({source})")
 
     def to_dict(self) -> dict[str, Any]:
