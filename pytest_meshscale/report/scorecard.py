@@ -235,7 +235,9 @@ def attribute_kernel(scores: Sequence[LoadedScore], baseline: LoadedScore | None
     for s in scores:
         base, source = (baseline, str(baseline.path)) if baseline is not None else (runs.get(s.score.run_id),
                                                                                      "same run")
-        if base is not None and s.score.mesh != BASELINE:
+        if s.score.mesh == BASELINE:  # the control is its own reference: zero kernel cores by definition
+            base, source = s, "same run"
+        if base is not None:
             s = replace(s, score=s.score.with_baseline(base.score, source))
         out.append(s)
     return out
