@@ -18,7 +18,9 @@ from .data.profiles import PROFILE_NAMES, load_profile
 from .meshes import DRIVERS, MESHES
 from .meshes.install.versions import Versions, VersionsError, load_versions
 from .model import Profile, ProfileError
+from .model.score import BASELINE_MESH
 from .provision.settings import CLUSTERS, INSTALL_MODES, TOOLS, Settings
+from .report.score_source import ScoreInputError, read_score
 from .sim.faults import FAULTS_ENV, FaultError, parse_faults
 
 __all__ = ["OPTIONS", "Settings", "add_options", "resolve_settings"]
@@ -68,6 +70,8 @@ OPTIONS = (
            "kube-controller-manager, kube-scheduler, etcd and kwok (default: build them from the pinned Go modules)"),
     Option("crds", "--mesh-crds", "", "--mesh-cluster=kwok: folder of the meshes' upstream CRD YAML "
            "(default: ../shared/upstream/crds next to the checkout)"),
+    Option("baseline_score", "--mesh-baseline-score", "", "a baseline mesh's Score JSON from another run: the "
+           "kernel cores of this run's meshes are attributed against it (default: the same run's baseline, if any)"),
     Option("dry_run", "--mesh-dry-run", "false", "print every step for the chosen cluster and meshes "
            "(commands, manifests), run nothing, exit 0", is_bool=True),
 )
@@ -158,8 +162,23 @@ def resolve_settings(config: pytest.Config) -> Settings:
         namespace_prefix=_namespace_prefix(value["namespace_prefix"].strip()),
         k8s_bin_dir=value["k8s_bin_dir"].strip(),
         crds=value["crds"].strip(),
+        baseline_score=_baseline_score(value["baseline_score"].strip()),
     )
     return settings
+
+
+def _baseline_score(value: str) -> str:
+    """Read now, so a wrong file is one line up front rather than a traceback after the load."""
+    if not value:
+        return ""
+    try:
+        loaded = read_score(Path(value).expanduser())
+    except ScoreInputError as exc:
+        raise _usage("--mesh-baseline-score", value, f"a readable Score JSON ({exc})") from None
+    if loaded.score.mesh != BASELINE_MESH:
+        raise _usage("--mesh-baseline-score", value, f"the Score of the 'baseline' mesh (this one is "
+                     f"{loaded.score.mesh!r})")
+    return str(loaded.path)
 
 
 def _namespace_prefix(value: str) -> str:

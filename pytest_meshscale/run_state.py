@@ -21,9 +21,11 @@ from .cluster.base import RUN_LABEL, Cluster
 from .interrupts import Interrupts
 from .meshes import MeshInfo
 from .model import Profile, Score
+from .model.score import BASELINE_MESH
 from .provision.providers import PROVIDERS, open_cluster
 from .provision.settings import Settings
 from .provision.target import ClusterTarget, new_run_id
+from .report.score_source import read_score
 
 __all__ = ["CONSOLE", "INTERRUPTS", "SETTINGS", "STATE", "RunState", "fleet_naming", "run_state"]
 
@@ -75,6 +77,11 @@ class RunState:
         return self.settings.results_dir / self.run_id
 
     def record_score(self, score: Score) -> Path:
+        """Written as measured; with --mesh-baseline-score, its kernel cores attributed against that file (the
+        scorecard prefers the same run's baseline when the run has one)."""
+        named = self.settings.baseline_score
+        if named and score.mesh != BASELINE_MESH:
+            score = score.with_baseline(read_score(Path(named)).score, named)
         out = self.run_dir / f"score-{score.mesh}-{score.scale}-{score.run_id}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(score.to_json())

@@ -6,6 +6,7 @@ Stdlib only: no pytest, no kubernetes, no I/O, so every layer above can use it a
 from .errors import ModelError, ProfileError
 from .fortio import DEFAULT_PERCENTILES, FortioResult, MergedLoad, merge_results, parse_document, parse_result
 from .histogram import Bucket, Histogram
+from .kernel import NO_BASELINE, NO_PRICE, NodeBalance, cluster_unaccounted, kernel_cores, usd_per_million
 from .policy import (
     ANY_NAMESPACE,
     Allow,
@@ -26,7 +27,7 @@ from .policy_errors import PolicyError, Unsupported
 from .policy_matrix import CellDiff, Matrix, Observation, ProbeCell, classify_status
 from .policy_parse import HTTP_METHODS, PolicyCase, parse_intent, parse_policy_case
 from .profiles import Churn, Creation, Load, NodePool, Profile, Taint, Thresholds, Workload, parse_profile
-from .score import SCORE_SCHEMA, ComponentUsage, MeshUsage, RunMeta, Score, score_from
+from .score import SCORE_SCHEMA, ComponentUsage, MeshUsage, RunMeta, Score, Unaccounted, score_from
 from .thresholds import Violation, check_value, format_violations
 from .thresholds import check as check_thresholds
 
@@ -81,6 +82,13 @@ __all__ = [
     "RunMeta",
     "Score",
     "score_from",
+    "Unaccounted",
+    "NO_BASELINE",
+    "NO_PRICE",
+    "NodeBalance",
+    "cluster_unaccounted",
+    "kernel_cores",
+    "usd_per_million",
     "Violation",
     "check_thresholds",
     "check_value",

@@ -13,6 +13,7 @@ __all__ = [
     "Creation",
     "Load",
     "NodePool",
+    "Price",
     "Profile",
     "Taint",
     "Thresholds",
@@ -34,6 +35,15 @@ class Taint:
 
 
 @dataclass(frozen=True, slots=True)
+class Price:
+    """A node's list price per hour, with where it comes from and when it was read (a parameter, not a bill)."""
+
+    usd_per_hour: float
+    source: str
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
 class NodePool:
     """A group of identical nodes; `role` says whether servers or load clients run there."""
 
@@ -44,6 +54,7 @@ class NodePool:
     memory_gib: int
     labels: Mapping[str, str] = field(default_factory=dict)
     taints: tuple[Taint, ...] = ()
+    price: Price | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +144,22 @@ class Profile:
     def node_count(self) -> int:
         return sum(p.count for p in self.pools)
 
+    @property
+    def usd_per_core_hour(self) -> float | None:
+        """The fleet's average price of one vCPU-hour (its pools' prices / their vCPUs); None when a pool has no
+        price: a partial price would understate the cost."""
+        if any(p.price is None for p in self.pools):
+            return None
+        usd = sum(p.count * p.price.usd_per_hour for p in self.pools if p.price is not None)
+        return usd / sum(p.count * p.cores for p in self.pools)
+
+    @property
+    def price_note(self) -> str:
+        if any(p.price is None for p in self.pools):
+            return "no price"
+        return "price model: " + "; ".join(f"{p.name} ${p.price.usd_per_hour:g}/h ({p.price.source}, {p.price.date})"
+                                           for p in self.pools if p.price is not None)
+
     def pool(self, role: str) -> NodePool:
         return next(p for p in self.pools if p.role == role)
 
@@ -173,9 +200,16 @@ def _pool(f: Fields) -> NodePool:
         memory_gib=f.integer("memory_gib", 32, minimum=1),
         labels=f.str_map("labels"),
         taints=tuple(_taint(t) for t in f.items("taints", [])),
+        price=_price(f.sub("price")) if f.raw("price", None) is not None else None,
     )
     f.done()
     return pool
+
+
+def _price(f: Fields) -> Price:
+    price = Price(f.number("usd_per_hour"), f.text("source"), f.text("date"))
+    f.done()
+    return price
 
 
 def _taint(f: Fields) -> Taint:

@@ -2,22 +2,30 @@
 
 queries_per_core = qps / mesh cores under load (the seed blog's "Queries Per Core"); it is None when the
 cores are unknown or zero, never a division by zero or a made-up number.
+
+Kernel-inclusive cost (model/kernel.py): the cluster's unaccounted cores (node CPU - its pods' CPU) idle and under
+load are measured; the kernel cores attributed to the mesh need the `baseline` mesh's figures (`with_baseline`),
+and say why when there are none (`kernel_note`). total cores = user-space mesh cores + kernel cores; dollars per
+million requests is a price model from the profile's node prices (`usd_per_core_hour`), None with `price_note`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from .errors import ModelError
 from .fortio import DEFAULT_PERCENTILES, MergedLoad, percentile_label
+from .kernel import NO_BASELINE, NO_PRICE, kernel_cores, usd_per_million
 
-__all__ = ["SCORE_SCHEMA", "ComponentUsage", "MeshUsage", "RunMeta", "Score", "score_from"]
+__all__ = ["BASELINE_MESH", "SCORE_SCHEMA", "ComponentUsage", "MeshUsage", "RunMeta", "Score", "Unaccounted",
+           "score_from"]
 
 SCORE_SCHEMA = "meshscale.score/v1"
+BASELINE_MESH = "baseline"
 REQUIRED_PERCENTILES = tuple(percentile_label(p) for p in DEFAULT_PERCENTILES)
 
 
@@ -76,14 +84,59 @@ class Score:
     components: Mapping[str, ComponentUsage] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     planes: str = ""  # which of the cluster's planes were real: "control plane: ..., data plane: ..."
+    # the cluster's CPU no pod accounts for (sum over nodes of node CPU - its pods' CPU); None = not measured
+    unaccounted_cores_idle: float | None = None
+    unaccounted_cores_load: float | None = None
+    kernel_cores: float | None = None  # attributed to the mesh against the baseline; None: see kernel_note
+    kernel_note: str = NO_BASELINE
+    usd_per_core_hour: float | None = None  # the profile's node pools' list prices / their vCPUs
+    price_note: str = NO_PRICE
 
     @property
     def queries_per_core(self) -> float | None:
         cores = self.mesh_cores_load
         return self.qps / cores if cores else None
 
+    @property
+    def user_cores(self) -> float | None:
+        """The mesh's user-space cores under load (its pods' containers): today's figure."""
+        return self.mesh_cores_load
+
+    @property
+    def total_cores(self) -> float | None:
+        if self.user_cores is None or self.kernel_cores is None:
+            return None
+        return self.user_cores + self.kernel_cores
+
+    @property
+    def queries_per_total_core(self) -> float | None:
+        cores = self.total_cores
+        return self.qps / cores if cores and cores > 0 else None
+
+    @property
+    def usd_per_million_requests(self) -> float | None:
+        """A price model, not a bill: total cores x USD per core-hour / requests per hour x 1e6."""
+        if self.total_cores is None or self.usd_per_core_hour is None:
+            return None
+        return usd_per_million(self.total_cores, self.usd_per_core_hour, self.qps)
+
+    def with_baseline(self, base: Score, source: str) -> Score:
+        """This Score with its kernel cores attributed against `base` (the baseline mesh's Score, named by
+        `source`: "same run" or a file); unchanged notes say why when the figures are missing."""
+        if self.unaccounted_cores_load is None:
+            return replace(self, kernel_cores=None, kernel_note=f"{NO_BASELINE} (this Score has no unaccounted CPU)")
+        if base.unaccounted_cores_idle is None or base.unaccounted_cores_load is None or base.qps <= 0:
+            why = "no QPS" if base.qps <= 0 else "no unaccounted CPU"
+            return replace(self, kernel_cores=None, kernel_note=f"{NO_BASELINE} (baseline {source}: {why})")
+        cores = kernel_cores(self.unaccounted_cores_load, base.unaccounted_cores_idle, base.unaccounted_cores_load,
+                             self.qps, base.qps)
+        return replace(self, kernel_cores=cores, kernel_note=f"against baseline ({source})")
+
     def to_dict(self) -> dict[str, Any]:
         data = {"schema": SCORE_SCHEMA, **asdict(self), "queries_per_core": self.queries_per_core}
+        data.update(user_cores=self.user_cores, total_cores=self.total_cores,
+                    queries_per_total_core=self.queries_per_total_core,
+                    usd_per_million_requests=self.usd_per_million_requests)
         data["notes"] = list(self.notes)
         return data
 
@@ -95,12 +148,27 @@ class Score:
         return _parse(data, source)
 
 
-def score_from(merged: MergedLoad, usage: MeshUsage, meta: RunMeta) -> Score:
+@dataclass(frozen=True, slots=True)
+class Unaccounted:
+    """The cluster's unaccounted cores idle and under load, the nodes left out, the price per core-hour."""
+
+    cores_idle: float | None = None
+    cores_load: float | None = None
+    rejected_nodes: tuple[str, ...] = ()
+    usd_per_core_hour: float | None = None
+    price_note: str = NO_PRICE
+
+
+def score_from(merged: MergedLoad, usage: MeshUsage, meta: RunMeta, cost: Unaccounted | None = None) -> Score:
     """Build the Score of a run from the merged load, the mesh's measured usage and the run's metadata."""
     notes = list(meta.notes) + [f"client {src} failed: {exc}" for src, exc in merged.failed_clients]
+    cost = cost or Unaccounted()
     if meta.simulated:
         notes.insert(0, "simulated: numbers come from the simulator, not a real cluster")
-    return Score(
+    if cost.rejected_nodes:
+        notes.append("nodes left out of the unaccounted CPU (their pods' CPU exceeds the node's): "
+                     + ", ".join(cost.rejected_nodes))
+    score = Score(
         mesh=meta.mesh, mesh_version=meta.mesh_version, scale=meta.scale, cluster_kind=meta.cluster_kind,
         simulated=meta.simulated, run_id=meta.run_id, started_at=meta.started_at, duration_s=meta.duration_s,
         clients=merged.clients, requests=merged.count, qps=merged.qps, errors=merged.errors,
@@ -108,7 +176,11 @@ def score_from(merged: MergedLoad, usage: MeshUsage, meta: RunMeta) -> Score:
         mesh_cores_idle=usage.cores_idle, mesh_cores_load=usage.cores_load,
         mesh_memory_idle_bytes=usage.memory_idle_bytes, mesh_memory_load_bytes=usage.memory_load_bytes,
         components=dict(usage.components), notes=tuple(notes), planes=meta.planes,
+        unaccounted_cores_idle=cost.cores_idle, unaccounted_cores_load=cost.cores_load,
+        usd_per_core_hour=cost.usd_per_core_hour, price_note=cost.price_note,
     )  # fmt: skip
+    # the baseline is its own reference: its kernel cost over itself is zero by definition
+    return score.with_baseline(score, "same run") if meta.mesh == BASELINE_MESH else score
 
 
 # field -> (accepted JSON types, may be null)
@@ -120,8 +192,13 @@ _FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "requests": ((int,), False), "qps": (_NUM, False), "errors": ((int,), False), "error_rate": (_NUM, False),
     "mesh_cores_idle": (_NUM, True), "mesh_cores_load": (_NUM, True),
     "mesh_memory_idle_bytes": (_NUM, True), "mesh_memory_load_bytes": (_NUM, True),
+    "unaccounted_cores_idle": (_NUM, True), "unaccounted_cores_load": (_NUM, True), "kernel_cores": (_NUM, True),
+    "usd_per_core_hour": (_NUM, True),
 }  # fmt: skip
-_OTHER_KEYS = {"schema", "ret_codes", "latency_s", "components", "notes", "planes", "queries_per_core"}
+# absent in Score files written before they existed: the defaults say nothing was measured or attributed
+_TEXTS = {"planes": "", "kernel_note": NO_BASELINE, "price_note": NO_PRICE}
+_DERIVED = {"queries_per_core", "user_cores", "total_cores", "queries_per_total_core", "usd_per_million_requests"}
+_OTHER_KEYS = {"schema", "ret_codes", "latency_s", "components", "notes", *_TEXTS, *_DERIVED}
 _COMPONENT_FIELDS = ("cores_idle", "cores_load", "memory_idle_bytes", "memory_load_bytes")
 
 
@@ -185,9 +262,10 @@ def _parse(data: str | Mapping[str, Any], source: str) -> Score:
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         raise ModelError(f"score {source}: field 'notes' must be a list of strings, got {notes!r}")
     plain = {k: _value(data, k, types, nullable, source) for k, (types, nullable) in _FIELDS.items()}
-    planes = data.get("planes", "")  # absent in Score files written before it existed
-    if not isinstance(planes, str):
-        raise ModelError(f"score {source}: field 'planes' must be str, got {planes!r}")
+    texts = {k: data.get(k, default) for k, default in _TEXTS.items()}
+    for key, value in texts.items():
+        if not isinstance(value, str):
+            raise ModelError(f"score {source}: field '{key}' must be str, got {value!r}")
     try:
         datetime.fromisoformat(plain["started_at"])
     except ValueError:
@@ -200,5 +278,5 @@ def _parse(data: str | Mapping[str, Any], source: str) -> Score:
         latency_s=latency,
         components=_components(data, source),
         notes=tuple(notes),
-        planes=planes,
+        **texts,
     )

@@ -36,3 +36,4 @@ class Settings:
     namespace_prefix: str = ""  # --mesh-namespace-prefix: fixed prefix instead of the run id's
     k8s_bin_dir: str = ""  # --mesh-k8s-bin-dir: kwok's five binaries from here instead of building them
     crds: str = ""  # --mesh-crds: folder of upstream CRD YAML for kwok (default: ../shared/upstream/crds)
+    baseline_score: str = ""  # --mesh-baseline-score: the baseline's Score JSON of another run, checked

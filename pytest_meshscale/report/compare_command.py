@@ -41,13 +41,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where scorecard.{txt,html,svg,json} go (default: the first results folder)",
     )
+    parser.add_argument(
+        "--baseline-score",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the baseline mesh's Score JSON (another run) to attribute kernel cores against "
+        "(default: the baseline of each mesh's own run; without one: 'no baseline: kernel cost not attributed')",
+    )
     return parser
 
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
-        output = write_scorecard(args.results, args.output or default_output_dir(args.results))
+        output = write_scorecard(args.results, args.output or default_output_dir(args.results), args.baseline_score)
     except ScoreInputError as exc:
         print(f"meshscale compare: {exc}", file=sys.stderr)
         return 2

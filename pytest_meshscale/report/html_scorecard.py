@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .scorecard import CALIBRATION_NOTE, METRICS, REFERENCE, Row, Scorecard
+from .scorecard import CALIBRATION_NOTE, KERNEL_NOTE, METRICS, PRICE_NOTE, REFERENCE, Row, Scorecard
 from .scorecard_text import format_ratio, format_value
 from .simulated import SIMULATED_MARK, SIMULATED_NOTE
 from .svg_scorecard import scorecard_svg
@@ -60,7 +60,8 @@ def _explained(card: Scorecard) -> str:
         text = "One mesh: nothing is ranked" if card.meshes else "No mesh: nothing is ranked"
     if card.baseline is not None and card.meshes:
         text += "; 'no mesh': value / the baseline's (the no-mesh control, never ranked)"
-    return text + ". CPU and memory: the mesh's own components."
+    costs = "; ".join(card.cost_notes)
+    return text + f". CPU and memory: the mesh's own components (user space). {KERNEL_NOTE}. {PRICE_NOTE}: {costs}."
 
 
 def _reference_rows(card: Scorecard) -> list[str]:

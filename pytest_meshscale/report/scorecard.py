@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model.score import Score
 from .score_source import LoadedScore
 from .simulated import mark_title
 
-__all__ = ["CALIBRATION_NOTE", "METRICS", "REFERENCE", "Metric", "Reference", "Row", "Scorecard", "build_scorecard"]
+__all__ = ["CALIBRATION_NOTE", "KERNEL_NOTE", "METRICS", "PRICE_NOTE", "REFERENCE", "Metric", "Reference", "Row",
+           "Scorecard", "attribute_kernel", "build_scorecard"]
 
 GIB = 1024.0**3
 BASELINE = "baseline"
@@ -55,7 +56,8 @@ METRICS = (
     Metric("p99.9_ms", "p99.9 latency", "ms", False, _latency_ms("99.9"), ("p99.9", "ms")),
     Metric("error_rate", "error rate", "%", False, lambda s: s.error_rate * 100.0, ("errors", "%"), compared=False),
     Metric("cores_idle", "mesh cores idle", "cores", False, lambda s: s.mesh_cores_idle, ("CPU idle", "cores")),
-    Metric("cores_load", "mesh cores under load", "cores", False, lambda s: s.mesh_cores_load, ("CPU load", "cores")),
+    Metric("cores_load", "mesh user-space cores under load", "cores", False, lambda s: s.user_cores,
+           ("user CPU", "cores")),
     Metric(
         "memory_idle_gib",
         "mesh memory idle",
@@ -80,7 +82,21 @@ METRICS = (
         lambda s: s.queries_per_core,
         ("queries", "per core"),
     ),
+    # kernel-inclusive (model/kernel.py): None where no baseline attributed the kernel's share
+    Metric("kernel_cores", "kernel cores attributed to the mesh", "cores", False, lambda s: s.kernel_cores,
+           ("kernel", "cores")),
+    Metric("total_cores", "mesh cores, user space + kernel", "cores", False, lambda s: s.total_cores,
+           ("CPU total", "cores")),
+    Metric("queries_per_total_core", "queries per total core", "q/core", True, lambda s: s.queries_per_total_core,
+           ("queries", "/total core")),
+    Metric("usd_per_million", "USD per million requests (price model)", "USD", False,
+           lambda s: s.usd_per_million_requests, ("$/M req", "USD")),
 )
+KERNEL_NOTE = (
+    "kernel = the cluster's CPU no pod accounts for (node - its pods) under load, minus the baseline's at the "
+    "mesh's QPS; total = user CPU + kernel"
+)
+PRICE_NOTE = "$/M req: a price model (total cores x the node pools' list price per vCPU-hour), not a bill"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +156,9 @@ class Scorecard:
     measured_ratios: dict[str, float] | None  # this run's Istio ambient / Cilium, as the reference
     # per metric, the value the chart measures every row against: the best mesh's (or the lone mesh's)
     chart_reference: tuple[float | None, ...] = ()
+    # per mesh, why its kernel cores are what they are ("against baseline (same run)", "no baseline: ..."), and
+    # the price's source or "no price"
+    cost_notes: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -208,10 +227,33 @@ def _cluster(score: Score) -> str:
     return f"{score.cluster_kind} ({score.planes})" if score.planes else score.cluster_kind
 
 
-def build_scorecard(scores: Sequence[LoadedScore]) -> Scorecard:
+def attribute_kernel(scores: Sequence[LoadedScore], baseline: LoadedScore | None = None) -> list[LoadedScore]:
+    """Each mesh's kernel cores against the named baseline Score, else the baseline of the same run (scores with
+    neither keep what their file says: attributed when it was written, or "no baseline: ...")."""
+    runs = {s.score.run_id: s for s in scores if s.score.mesh == BASELINE}
+    out = []
+    for s in scores:
+        base, source = (baseline, str(baseline.path)) if baseline is not None else (runs.get(s.score.run_id),
+                                                                                     "same run")
+        if s.score.mesh == BASELINE:  # the control is its own reference: zero kernel cores by definition
+            base, source = s, "same run"
+        if base is not None:
+            s = replace(s, score=s.score.with_baseline(base.score, source))
+        out.append(s)
+    return out
+
+
+def _cost_notes(scores: Sequence[LoadedScore]) -> tuple[str, ...]:
+    kernel = [f"{s.score.mesh}: {s.score.kernel_note}" for s in scores if s.score.mesh != BASELINE]
+    prices = dict.fromkeys(s.score.price_note for s in scores)
+    return (*kernel, *prices)
+
+
+def build_scorecard(scores: Sequence[LoadedScore], baseline: LoadedScore | None = None) -> Scorecard:
     if not scores:
         raise ValueError("a scorecard needs at least one score")
-    scores = sorted(scores, key=lambda s: (s.score.mesh == BASELINE, s.score.mesh, s.score.run_id))
+    scores = sorted(attribute_kernel(scores, baseline),
+                    key=lambda s: (s.score.mesh == BASELINE, s.score.mesh, s.score.run_id))
     columns = [[metric.read(s.score) for s in scores] for metric in METRICS]
     # The no-mesh baseline is the control: it is never ranked (it would "win" QPS and cost zero mesh cores),
     # it is what each mesh's overhead is measured against.
@@ -249,4 +291,5 @@ def build_scorecard(scores: Sequence[LoadedScore]) -> Scorecard:
         clusters=tuple(dict.fromkeys(_cluster(s.score) for s in scores)),
         measured_ratios=_measured(rows),
         chart_reference=tuple(None if y is None else col[y] for y, col in zip(yardstick, columns, strict=True)),
+        cost_notes=_cost_notes(scores),
     )

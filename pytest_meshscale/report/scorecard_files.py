@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .html_scorecard import scorecard_html
-from .score_source import SCORE_GLOB, load_scores
+from .score_source import SCORE_GLOB, load_scores, read_score
 from .scorecard import Scorecard, build_scorecard
 from .scorecard_json import scorecard_json
 from .scorecard_text import scorecard_text
@@ -36,9 +36,10 @@ def default_output_dir(inputs: Sequence[Path]) -> Path:
     return first if first.is_dir() else first.parent
 
 
-def write_scorecard(inputs: Sequence[Path], out_dir: Path) -> ScorecardOutput:
-    """Raises ScoreInputError (one line naming the file) on bad input, before anything is written."""
-    card = build_scorecard(load_scores(inputs))
+def write_scorecard(inputs: Sequence[Path], out_dir: Path, baseline: Path | None = None) -> ScorecardOutput:
+    """Raises ScoreInputError (one line naming the file) on bad input, before anything is written. `baseline`: a
+    baseline Score the meshes' kernel cores are attributed against (default: each run's own baseline)."""
+    card = build_scorecard(load_scores(inputs), read_score(baseline) if baseline is not None else None)
     text = scorecard_text(card)
     bodies = (
         text,

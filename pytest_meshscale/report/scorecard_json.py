@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .scorecard import CALIBRATION_NOTE, METRICS, REFERENCE, Scorecard
+from .scorecard import CALIBRATION_NOTE, KERNEL_NOTE, METRICS, PRICE_NOTE, REFERENCE, Scorecard
 
 __all__ = ["SCORECARD_SCHEMA", "scorecard_json"]
 
@@ -21,6 +21,7 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
         "metrics": [
             {"key": m.key, "label": m.label, "unit": m.unit, "higher_is_better": m.higher_is_better} for m in METRICS
         ],
+        "cost_notes": {"kernel": KERNEL_NOTE, "price": PRICE_NOTE, "per_mesh": list(card.cost_notes)},
         "best": {m.key: best for m, best in zip(METRICS, card.best, strict=True)},
         "rows": [
             {
@@ -32,6 +33,8 @@ def scorecard_json(card: Scorecard) -> dict[str, Any]:
                 "source": str(r.loaded.path),
                 "values": {m.key: v for m, v in zip(METRICS, r.values, strict=True)},
                 "baseline": r.is_baseline,
+                "kernel_note": r.loaded.score.kernel_note,
+                "price_note": r.loaded.score.price_note,
                 "ratio_to_best": {m.key: q for m, q in zip(METRICS, r.ratios, strict=True)},
                 "ratio_to_baseline": {m.key: q for m, q in zip(METRICS, r.vs_baseline, strict=True)},
             }

@@ -10,7 +10,7 @@ import math
 import textwrap
 from collections.abc import Sequence
 
-from .scorecard import CALIBRATION_NOTE, METRICS, REFERENCE, Metric, Row, Scorecard
+from .scorecard import CALIBRATION_NOTE, KERNEL_NOTE, METRICS, PRICE_NOTE, REFERENCE, Metric, Row, Scorecard
 from .simulated import SIMULATED_MARK, SIMULATED_NOTE
 
 __all__ = ["format_number", "format_percent", "format_ratio", "format_value", "scorecard_text"]
@@ -134,8 +134,8 @@ def _legend(card: Scorecard) -> list[str]:
             "'vs no mesh' = value / the baseline's value (the mesh's overhead); the baseline is the no-mesh "
             "control, never ranked"
         )
-    lines.append("CPU and memory: the mesh's own components, idle and under load")
-    return lines
+    lines.append("CPU and memory: the mesh's own components (user space), idle and under load")
+    return [*lines, f"{KERNEL_NOTE}; {PRICE_NOTE}", *(f"  {note}" for note in card.cost_notes)]
 
 
 def _reference_lines(t: _Table) -> list[str]:

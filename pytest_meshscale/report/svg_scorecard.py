@@ -1,4 +1,5 @@
-"""The scorecard bar chart, as the seed's: QPS, p99 latency, cores, memory and queries per core.
+"""The scorecard bar chart, as the seed's: QPS, p99 latency, cores, memory and queries per core; then the
+kernel-inclusive figures: total cores, queries per total core and dollars per million requests (a price model).
 
 Every bar is "relative to the best mesh, higher is better": lower-is-better metrics are plotted as
 best / value (the seed plotted 1/cores for the same reason), and the absolute value is printed on the
@@ -19,8 +20,11 @@ CHART_METRICS = {
     "cores_load": "cores under load",
     "memory_load_gib": "memory under load",
     "queries_per_core": "queries per core",
+    "total_cores": "total cores",
+    "queries_per_total_core": "q / total core",
+    "usd_per_million": "$ / M requests",
 }
-WIDTH, HEIGHT = 860, 440
+WIDTH, HEIGHT = 1100, 440  # eight groups of bars, each label ~120 px
 
 
 def relative_score(card: Scorecard, row: Row, key: str) -> float | None:

@@ -4,6 +4,10 @@ The seed read cAdvisor through Prometheus (rate(container_cpu_usage_seconds_tota
 memory); metrics.k8s.io serves the same cAdvisor numbers averaged over its own window, and needs no
 Prometheus in the cluster. Samples are averaged over the window (cores) and memory is averaged too,
 with the peak kept beside it.
+
+Beside the mesh's own containers, each window reads what no pod accounts for (NodeLedger): per node, NodeMetrics'
+CPU minus the sum of its pods' PodMetrics CPU, summed over the cluster (model/kernel.py), nodes whose pods exceed
+them left out and named. The kernel cores the mesh adds are that figure against the baseline mesh's (Score).
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from dataclasses import dataclass
 from .. import progress
 from ..cluster.base import Cluster, ClusterError
 from ..meshes.base import Component
+from ..model.kernel import cluster_unaccounted
 from ..model.quantity import parse_quantity
 
-__all__ = ["ComponentReading", "MeshMetrics", "UsageWindow"]
+__all__ = ["ComponentReading", "MeshMetrics", "NodeLedger", "UsageWindow"]
 
 METRICS_API = "metrics.k8s.io/v1beta1"
 
@@ -37,6 +42,8 @@ class UsageWindow:
     components: dict[str, ComponentReading]
     peak_memory_bytes: dict[str, float]
     samples: list[tuple[float, dict[str, ComponentReading]]]
+    unaccounted_cores: float | None = None  # averaged over the ledger's samples; None: NodeMetrics unavailable
+    rejected_nodes: tuple[str, ...] = ()
 
     @property
     def cores(self) -> float:
@@ -47,9 +54,44 @@ class UsageWindow:
         return sum(c.memory_bytes for c in self.components.values())
 
 
+class NodeLedger:
+    """Per node, NodeMetrics CPU against the sum of its pods' PodMetrics CPU. The pods' nodes come from one
+    list of Pods, listed again only when a PodMetrics names a pod it does not know (churn)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._node_of: dict[tuple[str, str], str] = {}
+
+    def _refresh(self) -> None:
+        pods = self.cluster.list("v1", "Pod")
+        self._node_of = {(p["metadata"].get("namespace", ""), p["metadata"]["name"]): (p.get("spec") or {}).get(
+            "nodeName", "") for p in pods}
+
+    def sample(self) -> tuple[float, tuple[str, ...]] | None:
+        """(unaccounted cores of the cluster, nodes left out), or None when the metrics API has no NodeMetrics."""
+        try:
+            nodes = {n["metadata"]["name"]: parse_quantity(n["usage"]["cpu"])
+                     for n in self.cluster.list(METRICS_API, "NodeMetrics")}
+            pod_metrics = self.cluster.list(METRICS_API, "PodMetrics")
+        except ClusterError:
+            return None
+        keys = [(m["metadata"].get("namespace", ""), m["metadata"]["name"]) for m in pod_metrics]
+        if any(k not in self._node_of for k in keys):
+            self._refresh()
+        pods = dict.fromkeys(nodes, 0.0)
+        for key, item in zip(keys, pod_metrics, strict=True):
+            node = self._node_of.get(key, "")
+            if node in pods:
+                pods[node] += sum(parse_quantity(c["usage"]["cpu"]) for c in item.get("containers", []))
+        return cluster_unaccounted({name: (cores, pods[name]) for name, cores in nodes.items()})
+
+
 class MeshMetrics:
+    LEDGER_INTERVAL_S = 5.0  # the ledger lists every pod's metrics: not every second at 52,000 pods
+
     def __init__(self, cluster: Cluster, components: Sequence[Component]) -> None:
         self.cluster, self.components = cluster, list(components)
+        self.ledger = NodeLedger(cluster)
 
     def sample(self) -> dict[str, ComponentReading]:
         return {c.name: self._read(c) for c in self.components}
@@ -57,15 +99,18 @@ class MeshMetrics:
     def window(self, seconds: float, interval_s: float = 1.0) -> UsageWindow:
         """Sample every interval for `seconds` (at least once) and average."""
         samples: list[tuple[float, dict[str, ComponentReading]]] = []
+        ledger: list[tuple[float, tuple[str, ...]] | None] = []
         start = time.monotonic()
         report = progress.every()
         while True:
             samples.append((time.monotonic() - start, self.sample()))
+            if len(ledger) * self.LEDGER_INTERVAL_S <= time.monotonic() - start:
+                ledger.append(self.ledger.sample())
             report(f"mesh usage window: {time.monotonic() - start:.0f}/{seconds:.0f} s, {len(samples)} samples")
             if time.monotonic() - start + interval_s > seconds:
                 break
             time.sleep(interval_s)
-        return _summarise(seconds, samples)
+        return _summarise(seconds, samples, ledger)
 
     def _read(self, component: Component) -> ComponentReading:
         try:
@@ -82,7 +127,8 @@ class MeshMetrics:
         return ComponentReading(cores, memory, len(items))
 
 
-def _summarise(seconds: float, samples: list[tuple[float, dict[str, ComponentReading]]]) -> UsageWindow:
+def _summarise(seconds: float, samples: list[tuple[float, dict[str, ComponentReading]]],
+               ledger: Sequence[tuple[float, tuple[str, ...]] | None] = ()) -> UsageWindow:
     names = samples[0][1].keys()
     n = len(samples)
     averages = {
@@ -94,4 +140,7 @@ def _summarise(seconds: float, samples: list[tuple[float, dict[str, ComponentRea
         for name in names
     }
     peaks = {name: max(s[name].memory_bytes for _, s in samples) for name in names}
-    return UsageWindow(seconds, averages, peaks, samples)
+    read = [r for r in ledger if r is not None]
+    unaccounted = sum(cores for cores, _ in read) / len(read) if read else None
+    rejected = tuple(sorted({node for _, nodes in read for node in nodes}))
+    return UsageWindow(seconds, averages, peaks, samples, unaccounted, rejected)

@@ -11,7 +11,7 @@ from .. import progress
 from ..cluster.base import Cluster, is_simulated, planes
 from ..data.policies import load_policy_case
 from ..meshes import MeshDriver, MeshInfo
-from ..model import ComponentUsage, MeshUsage, Profile, RunMeta, Score, Unsupported, score_from
+from ..model import ComponentUsage, MeshUsage, Profile, RunMeta, Score, Unaccounted, Unsupported, score_from
 from .churn import ChurnLog, ChurnRunner
 from .fleet import Fleet
 from .load import LoadRun, run_profile_load
@@ -40,7 +40,8 @@ def run_scorecard(
 ) -> ScaleRun:
     metrics = MeshMetrics(cluster, driver.components())
     has_components = bool(metrics.components)
-    idle = metrics.window(idle_window_s(profile)) if has_components else None
+    # measured for every mesh, the baseline too: the unaccounted CPU is what its kernel cost is measured against
+    idle = metrics.window(idle_window_s(profile))
     duration = profile.load.duration_s
     clients = fleet.clients(cluster)
     _say(f"{info.name}: load on {len(clients)} clients for {duration:g} s with churn")
@@ -52,8 +53,7 @@ def run_scorecard(
             # While every client runs: starting 100 clients through the pod proxy takes seconds on a busy
             # host, and samples taken before the last started or after the first stopped would count idle
             # time as "under load" (seen: a mesh's Envoy at 0.72x its load when the clients started slowly).
-            if has_components:
-                sampling.append(pool.submit(metrics.window, max(1.0, duration - spread_s)))
+            sampling.append(pool.submit(metrics.window, max(1.0, duration - spread_s)))
 
         load = run_profile_load(cluster, clients, profile.load, f"meshscale {run_id} {info.name}", duration, _say,
                                 measure)
@@ -61,7 +61,16 @@ def run_scorecard(
     version = cluster.server_version()
     meta = RunMeta(info.name, info.version, profile.name, cluster.kind, is_simulated(cluster.kind, version), run_id,
                    started, duration, planes=planes(cluster.kind, version))
-    return ScaleRun(score_from(load.merged, mesh_usage(idle, loaded), meta), load, idle, loaded, churn.log)
+    cost = unaccounted(idle, loaded, profile)
+    if not has_components:  # no mesh components (baseline): nothing to chart, a mesh cost of zero
+        return ScaleRun(score_from(load.merged, mesh_usage(None, None), meta, cost), load, None, None, churn.log)
+    return ScaleRun(score_from(load.merged, mesh_usage(idle, loaded), meta, cost), load, idle, loaded, churn.log)
+
+
+def unaccounted(idle: UsageWindow, loaded: UsageWindow | None, profile: Profile) -> Unaccounted:
+    rejected = tuple(sorted(set(idle.rejected_nodes) | set(loaded.rejected_nodes if loaded else ())))
+    return Unaccounted(idle.unaccounted_cores, loaded.unaccounted_cores if loaded else None, rejected,
+                       profile.usd_per_core_hour, profile.price_note)
 
 
 def apply_scale_policy(applied: AppliedPolicies, cluster: Cluster, profile: Profile) -> str:

@@ -4,8 +4,9 @@ for both backends: the embedded API server serves it from its Store (server/api.
 its Mirror as an aggregated API of a real kube-apiserver (agent/metrics.py).
 
 Every number is the performance model's (the runtime's `pod_usage`): SIMULATED, and every object carries the
-`meshscale.io/simulated: "true"` annotation. A node's usage is the sum of its Running pods' usage (nothing is
-modelled for the kubelet or the OS). The JSON shape is metrics-server's (k8s.io/metrics v1beta1 types): cpu in
+`meshscale.io/simulated: "true"` annotation. A node's usage is the sum of its Running pods' usage plus what no pod
+accounts for: the runtime's `node_kernel_cores` (kernel work of the mesh's data plane and a small base for the
+kubelet and the OS; sim/perf/kernel.py). The JSON shape is metrics-server's (k8s.io/metrics v1beta1 types): cpu in
 nanocores (`123n`), memory (working set) in KiB (`456Ki`), labels copied from the pod or node, a `timestamp`
 and a `window`.
 """
@@ -82,8 +83,8 @@ class ResourceMetrics:
     """PodMetrics and NodeMetrics of `store`'s objects, with `usage(pod)` from the performance model."""
 
     def __init__(self, store: Readable, usage: Callable[[Obj], list[ContainerUsage]],
-                 clock: Callable[[], float] = time.time) -> None:
-        self.store, self.usage, self.clock = store, usage, clock
+                 kernel: Callable[[Obj], float] = lambda node: 0.0, clock: Callable[[], float] = time.time) -> None:
+        self.store, self.usage, self.kernel, self.clock = store, usage, kernel, clock
 
     def _list(self, resource: str, namespace: str | None, labels: str | None, fields: str | None) -> list[Obj]:
         try:
@@ -118,7 +119,7 @@ class ResourceMetrics:
     # ---- NodeMetrics -----------------------------------------------------------------------------------------
     def _node_metrics(self, node: Obj, pods: list[Obj]) -> Obj:
         usage = [u for p in pods for u in self.usage(p)]
-        cores, memory = sum(u.cpu_cores for u in usage), sum(u.memory_bytes for u in usage)
+        cores, memory = sum(u.cpu_cores for u in usage) + self.kernel(node), sum(u.memory_bytes for u in usage)
         return {"kind": "NodeMetrics", "apiVersion": GROUP_VERSION, "metadata": self._meta(node),
                 "timestamp": _now(self.clock), "window": WINDOW, "usage": _quantities(cores, memory)}
 

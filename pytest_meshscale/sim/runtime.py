@@ -49,6 +49,9 @@ class PodRuntime(Protocol):
     def pod_usage(self, pod: dict[str, Any]) -> list[ContainerUsage]:
         """Current CPU/memory of each container, for metrics.k8s.io (simulated)."""
 
+    def node_kernel_cores(self, node: dict[str, Any]) -> float:
+        """CPU of the node that no pod accounts for: kernel work + a small base (simulated)."""
+
 
 class NullRuntime:
     """A runtime with no images: every proxied request is 503, logs are empty, usage is zero."""
@@ -64,3 +67,6 @@ class NullRuntime:
 
     def pod_usage(self, pod: dict[str, Any]) -> list[ContainerUsage]:
         return []
+
+    def node_kernel_cores(self, node: dict[str, Any]) -> float:
+        return 0.0

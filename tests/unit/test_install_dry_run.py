@@ -79,7 +79,7 @@ def test_existing_dry_run_shows_the_preflight_then_the_install_plan(
 ) -> None:
     out = _dry_run(pytester, monkeypatch, "--mesh-cluster=existing", "--mesh=cilium", "--mesh-install=auto",
                    "--mesh-kubeconfig=/nowhere/kc", "--mesh-context=aks-1").stdout.str()
-    order = ["GET /version", "selfsubjectaccessreviews x 68", "GET /api/v1/nodes", "detect cilium",
+    order = ["GET /version", "selfsubjectaccessreviews x 70", "GET /api/v1/nodes", "detect cilium",
              "mesh install: auto", "$ helm install cilium"]
     positions = [out.index(needle) for needle in order]
     assert positions == sorted(positions), out

@@ -40,6 +40,7 @@ NAMES_ALLOWED = {
     "meshes/__init__.py": MESH_NAMES,  # the drivers' registry
     "report/scorecard.py": MESH_NAMES,  # the default ratio (istio-ambient over cilium) and the no-mesh control row
     "report/scorecard_json.py": {"baseline"},  # a field of the scorecard JSON: is this row the no-mesh control
+    "model/score.py": {"baseline"},  # the no-mesh control is its own reference for kernel cores (zero)
     "sim/perf/params.py": {"baseline"},  # the direct perf path is named for the no-mesh control (fixtures/sim/)
     "sim/controllers/benchmark.py": {"baseline"},  # the timing script's default mesh
     "sim/process.py": {"baseline"},  # SimProcess's default mesh: nothing installed beyond kube-system

@@ -30,6 +30,9 @@ class RecordingRuntime:
     def pod_usage(self, pod: dict) -> list[ContainerUsage]:
         return [ContainerUsage("web", 0.25, 64 * 1024 * 1024)]
 
+    def node_kernel_cores(self, node: dict) -> float:
+        return 0.0  # nothing beyond the pods: node metrics here are the pods' sum
+
 
 @pytest.fixture
 def api() -> tuple[Api, RecordingRuntime]:

@@ -44,6 +44,7 @@ _COMMON: tuple[Rule, ...] = (
     ("batch", "jobs", "", ("create", "delete", "get", "list", "watch")),
     ("networking.k8s.io", "networkpolicies", "", EDIT),
     ("metrics.k8s.io", "pods", "", _READ),
+    ("metrics.k8s.io", "nodes", "", _READ),  # node CPU - its pods' CPU: the kernel-inclusive mesh cost
     ("authorization.k8s.io", "selfsubjectaccessreviews", "", ("create",)),
 )
 

@@ -108,7 +108,7 @@ class Agent:
     def serve_metrics(self, target: str, cert: Path, key: Path, client_ca: Path) -> None:
         """Answer the API server's CONNECTs to `target` (the metrics APIService's endpoint) as metrics.k8s.io,
         over TLS with `cert`/`key`, for clients whose certificate `client_ca` signed (its front proxy)."""
-        metrics = ResourceMetrics(self.mirror, self.runtime.pod_usage)
+        metrics = ResourceMetrics(self.mirror, self.runtime.pod_usage, self.runtime.node_kernel_cores)
         self.metrics = (target, MetricsEndpoint(metrics, serving_context(cert, key, client_ca)))
 
     def serve_admission(self, target: str, cert: Path, key: Path) -> AdmissionEndpoint:

@@ -127,3 +127,6 @@ class SimRuntime:
     def pod_usage(self, pod: Obj) -> list[ContainerUsage]:
         """SIMULATED usage from the performance model (perf/params.py says where its parameters are)."""
         return self.usage.pod_usage(pod)
+
+    def node_kernel_cores(self, node: Obj) -> float:
+        return self.usage.node_kernel_cores(node)

@@ -8,7 +8,8 @@ import time
 from collections import deque
 from typing import Any
 
-from ..perf import Counts, usage_of
+from ..perf import DIRECT_PATH, Counts, usage_of
+from ..perf.kernel import kernel_cores_per_kqps
 from ..runtime import ContainerUsage
 from .base import Env, pod_name
 from .registry import containers_images
@@ -58,6 +59,16 @@ class UsageModel:
                 self._counts = store.object_counts() if hasattr(store, "object_counts") else {}
                 self._counted_at = now
             return self._counts
+
+    def node_kernel_cores(self, node: Obj) -> float:
+        """Kernel work of the requests crossing `node` (both ends) + the node's base: sim/perf/kernel.py."""
+        env, name = self.env, str((node.get("metadata") or {}).get("name") or "")
+        model = env.model
+        mesh = env.params.kernel_of(model.name)
+        encrypted = not env.faults.plaintext and (mesh.crypto_ns_per_byte > 0 or mesh.crypto_ns_per_packet > 0)
+        kqps = env.loadbook.node_kqps(name, (DIRECT_PATH, *model.perf_paths))
+        return round(env.params.kernel.node_base_cores + kqps * kernel_cores_per_kqps(env.params.kernel, mesh,
+                                                                                        encrypted), 6)
 
     def pod_usage(self, pod: Obj) -> list[ContainerUsage]:
         labels = (pod.get("metadata") or {}).get("labels") or {}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ...data import data_path
+from .kernel import KernelParams, MeshKernel, parse_kernel, parse_mesh_kernel
 from .latency import Latency
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ class PerfParams:
     pod_latency_per_10k: float
     components: tuple[Component, ...]
     apps: Mapping[str, Component]
+    kernel: KernelParams = KernelParams()
+    mesh_kernel: Mapping[str, MeshKernel] = field(default_factory=dict)  # mesh name -> its kernel work
+
+    def kernel_of(self, mesh: str) -> MeshKernel:
+        return self.mesh_kernel.get(mesh, MeshKernel())
 
 
 def _num(data: Mapping[str, Any], key: str, where: str) -> float:
@@ -130,6 +136,8 @@ def load_params(path: Path | None = None) -> PerfParams:
     if not source.is_file():
         raise PerfParamsError(f"performance model parameters not found at {source}; set {PARAMS_ENV} to a perf.yaml")
     mesh_files = [f for f in (mesh.perf_file() for mesh in _meshes()) if f.is_file()]
+    kernels = {m.name: (yaml.safe_load(m.perf_file().read_text()) or {}).get("kernel")
+               for m in _meshes() if m.perf_file().is_file()}
     data = _merged(yaml.safe_load(source.read_text()), mesh_files)
     paths, expected = data["paths"], perf_paths()
     missing = [p for p in expected if p not in paths]
@@ -148,4 +156,13 @@ def load_params(path: Path | None = None) -> PerfParams:
         pod_latency_per_10k=_num(churn, "pod_latency_factor_per_10k_pods", "churn"),
         components=tuple(_component(n, d) for n, d in (data.get("components") or {}).items()),
         apps={n: _component(n, d) for n, d in (data.get("apps") or {}).items()},
+        kernel=_checked(parse_kernel, data.get("kernel")),
+        mesh_kernel={name: _checked(parse_mesh_kernel, k, name) for name, k in kernels.items()},
     )
+
+
+def _checked(parse: Any, *args: Any) -> Any:
+    try:
+        return parse(*args)
+    except ValueError as exc:
+        raise PerfParamsError(str(exc)) from None

@@ -42,7 +42,7 @@ def _pod_name(name: str) -> str:
 class PodHandler:
     def __init__(self, store: Store, runtime: PodRuntime) -> None:
         self.store, self.runtime = store, runtime
-        self.resource_metrics = ResourceMetrics(store, runtime.pod_usage)
+        self.resource_metrics = ResourceMetrics(store, runtime.pod_usage, runtime.node_kernel_cores)
 
     def log(self, t: Target, req: Request) -> Response:
         pod = self.store.get("pods", t.namespace, t.name or "")
