@@ -67,9 +67,9 @@ def preflight(cluster: KubeCluster, settings: Settings, target: ClusterTarget, m
         raise ClusterError(denied_line(required, mesh if driver_for(mesh).permissions else ""))
     say(f"meshscale preflight: {len(checks) - len(denied)} permissions allowed (SelfSubjectAccessReview)")
     for d in denied:  # only optional ones are left: the run goes on without what they serve
-        say(f"meshscale preflight: {d.permission} denied: the API pressure will not be measured (grant "
-            f"nonResourceURLs [{d.permission.path}] verbs [{d.permission.verb}], "
-            "fixtures/rbac/meshscale-clusterrole.yaml)")
+        p = d.permission
+        grant = f"nonResourceURLs [{p.path}] verbs [{p.verb}]" if p.path else "it"
+        say(f"meshscale preflight: {p} denied: {OPTIONAL[p]} (grant {grant}, fixtures/rbac/meshscale-clusterrole.yaml)")
     nodes = cluster.list("v1", "Node")
     short = pool_shortfalls(nodes, settings.profile.pools)
     if short:

@@ -111,6 +111,7 @@ def test_the_evaluator_follows_rbac_matching_rules() -> None:
 def test_metrics_is_a_non_resource_url_the_role_grants_and_the_run_may_do_without() -> None:
     metrics = Permission("get", "", "", path="/metrics")
     assert metrics in access_checks("cilium") and metrics in access_checks("baseline") and metrics in OPTIONAL
+
     assert str(metrics) == "get /metrics"
     assert ssar_body(metrics)["spec"] == {"nonResourceAttributes": {"path": "/metrics", "verb": "get"}}
     assert grants({"rules": [{"nonResourceURLs": ["/metrics"], "verbs": ["get"]}]}, metrics)
@@ -128,3 +129,8 @@ def test_ssar_body_names_the_subresource_only_when_there_is_one() -> None:
                                                   "subresource": "proxy"}
     assert "subresource" not in ssar_body(Permission("list", "", "nodes"))["spec"]["resourceAttributes"]
 
+
+def test_node_metrics_are_checked_but_optional_with_what_is_lost() -> None:
+    nodes = Permission("list", "metrics.k8s.io", "nodes")
+    assert nodes in access_checks("baseline") and "kernel-inclusive mesh cost will not be measured" in OPTIONAL[nodes]
+    assert Permission("list", "metrics.k8s.io", "pods") not in OPTIONAL  # the mesh's own CPU is the scorecard

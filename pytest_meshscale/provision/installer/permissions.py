@@ -79,7 +79,11 @@ def access_checks(mesh: str | None = None) -> tuple[Permission, ...]:
 
 # What a run does without, saying so instead of refusing: denied /metrics leaves the API pressure "not
 # measured" (with the reason) while every suite still runs.
-OPTIONAL = frozenset({Permission("get", "", "", path="/metrics")})
+OPTIONAL: Mapping[Permission, str] = {
+    Permission("get", "", "", path="/metrics"): "the API pressure will not be measured",
+    **dict.fromkeys((Permission(v, "metrics.k8s.io", "nodes") for v in _READ),
+                    "node CPU is not read, so the kernel-inclusive mesh cost will not be measured"),
+}
 
 
 def install_checks(mesh: str) -> tuple[Permission, ...]:
