@@ -11,15 +11,9 @@ its source or marked ESTIMATE with its reasoning.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-__all__ = ["KernelParams", "MeshKernel", "kernel_cores_per_kqps", "parse_kernel", "parse_mesh_kernel"]
-
-SHARED = ("node_base_cores", "tcp_us_per_request", "bytes_per_request", "packets_per_request")
-PER_MESH = ("crypto_ns_per_byte", "crypto_ns_per_packet", "ebpf_ns_per_packet", "proxy_hops_per_request",
-            "ns_per_proxy_hop")
+__all__ = ["KernelParams", "MeshKernel", "kernel_cores_per_kqps"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,25 +35,6 @@ class MeshKernel:
     ebpf_ns_per_packet: float = 0.0
     proxy_hops_per_request: float = 0.0
     ns_per_proxy_hop: float = 0.0
-
-
-def _numbers(data: Mapping[str, Any] | None, keys: tuple[str, ...], where: str) -> dict[str, float]:
-    data = data or {}
-    out = {}
-    for key in keys:
-        value = data.get(key, 0.0)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ValueError(f"{where}.{key}: expected a number >= 0, got {value!r}")
-        out[key] = float(value)
-    return out
-
-
-def parse_kernel(data: Mapping[str, Any] | None) -> KernelParams:
-    return KernelParams(**_numbers(data, SHARED, "kernel"))
-
-
-def parse_mesh_kernel(data: Mapping[str, Any] | None, mesh: str) -> MeshKernel:
-    return MeshKernel(**_numbers(data, PER_MESH, f"{mesh} kernel"))
 
 
 def kernel_cores_per_kqps(shared: KernelParams, mesh: MeshKernel, encrypted: bool) -> float:

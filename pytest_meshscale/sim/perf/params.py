@@ -9,15 +9,15 @@ of the old single-file layout still works as an override of everything.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from ...data import data_path
-from .kernel import KernelParams, MeshKernel, parse_kernel, parse_mesh_kernel
+from .kernel import KernelParams, MeshKernel
 from .latency import Latency
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ __all__ = ["DEFAULT_PARAMS_FILE", "DIRECT_PATH", "PARAMS_ENV", "Component", "Per
 PARAMS_ENV = "MESHSCALE_SIM_PERF"  # another perf.yaml (e.g. when the package is installed without fixtures/)
 DEFAULT_PARAMS_FILE = data_path("sim", "perf.yaml")
 DIRECT_PATH = "baseline"  # the path of requests no mesh component handles, named for the no-mesh control
+KernelT = TypeVar("KernelT", KernelParams, MeshKernel)
 COEFFICIENTS = (
     "idle_cores",
     "cores_per_kqps",
@@ -80,7 +81,7 @@ class PerfParams:
 
 def _num(data: Mapping[str, Any], key: str, where: str) -> float:
     value = data.get(key)
-    if not isinstance(value, int | float) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise PerfParamsError(f"{where}.{key}: expected a number >= 0, got {value!r}")
     return float(value)
 
@@ -102,6 +103,12 @@ def _component(name: str, d: Mapping[str, Any]) -> Component:
     return Component(name, str(match.get("label", "")), str(match.get("container", "")), coef)
 
 
+def _kernel(cls: type[KernelT], data: Mapping[str, Any] | None, where: str) -> KernelT:
+    """A `kernel:` section: each field a number >= 0; one the file leaves out is 0 (no such work)."""
+    data = data or {}
+    return cls(**{f.name: _num(data, f.name, where) for f in fields(cls) if f.name in data})
+
+
 def _meshes() -> tuple[SimMesh, ...]:
     from ..meshes import SIM_MESHES  # late: the meshes' modules are built on the perf model
 
@@ -113,14 +120,13 @@ def perf_paths() -> tuple[str, ...]:
     return (DIRECT_PATH, *(p for mesh in _meshes() for p in mesh.perf_paths))
 
 
-def _merged(shared: Mapping[str, Any], mesh_files: list[Path]) -> dict[str, Any]:
+def _merged(shared: Mapping[str, Any], mesh_docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The shared file with the meshes' paths, capacities per core and components added (the shared file wins)."""
     data = dict(shared)
     paths: dict[str, Any] = {}
     per_core: dict[str, Any] = {}
     components: dict[str, Any] = {}
-    for file in mesh_files:
-        mesh = yaml.safe_load(file.read_text()) or {}
+    for mesh in mesh_docs:
         paths.update(mesh.get("paths") or {})
         per_core.update((mesh.get("capacity") or {}).get("qps_per_server_core") or {})
         components.update(mesh.get("components") or {})
@@ -135,14 +141,13 @@ def load_params(path: Path | None = None) -> PerfParams:
     source = path or Path(os.environ.get(PARAMS_ENV) or DEFAULT_PARAMS_FILE)
     if not source.is_file():
         raise PerfParamsError(f"performance model parameters not found at {source}; set {PARAMS_ENV} to a perf.yaml")
-    mesh_files = [f for f in (mesh.perf_file() for mesh in _meshes()) if f.is_file()]
-    kernels = {m.name: (yaml.safe_load(m.perf_file().read_text()) or {}).get("kernel")
-               for m in _meshes() if m.perf_file().is_file()}
-    data = _merged(yaml.safe_load(source.read_text()), mesh_files)
+    mesh_files = {m.name: m.perf_file() for m in _meshes() if m.perf_file().is_file()}
+    mesh_docs = {name: yaml.safe_load(f.read_text()) or {} for name, f in mesh_files.items()}  # each read once
+    data = _merged(yaml.safe_load(source.read_text()), mesh_docs.values())
     paths, expected = data["paths"], perf_paths()
     missing = [p for p in expected if p not in paths]
     if missing:
-        where = ", ".join(str(f) for f in (source, *mesh_files))
+        where = ", ".join(str(f) for f in (source, *mesh_files.values()))
         raise PerfParamsError(f"paths is missing {', '.join(missing)}; expected {', '.join(expected)} in {where}")
     cap, churn = data["capacity"], data["churn"]
     per_core = {p: _num(cap["qps_per_server_core"], p, "capacity.qps_per_server_core") for p in expected}
@@ -156,13 +161,6 @@ def load_params(path: Path | None = None) -> PerfParams:
         pod_latency_per_10k=_num(churn, "pod_latency_factor_per_10k_pods", "churn"),
         components=tuple(_component(n, d) for n, d in (data.get("components") or {}).items()),
         apps={n: _component(n, d) for n, d in (data.get("apps") or {}).items()},
-        kernel=_checked(parse_kernel, data.get("kernel")),
-        mesh_kernel={name: _checked(parse_mesh_kernel, k, name) for name, k in kernels.items()},
+        kernel=_kernel(KernelParams, data.get("kernel"), "kernel"),
+        mesh_kernel={name: _kernel(MeshKernel, doc.get("kernel"), f"{name} kernel") for name, doc in mesh_docs.items()},
     )
-
-
-def _checked(parse: Any, *args: Any) -> Any:
-    try:
-        return parse(*args)
-    except ValueError as exc:
-        raise PerfParamsError(str(exc)) from None
