@@ -7,6 +7,7 @@ unknown command or option is one line on stderr with exit status 2."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 __all__ = ["main"]
@@ -65,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_USAGE
     module = importlib.import_module(COMMANDS[args[0]][0])
-    return int(module.main(args[1:]))
+    try:
+        return int(module.main(args[1:]))
+    except BrokenPipeError:  # `meshscale compare ... | head`: the reader left; no traceback, as other CLIs
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's exit flush would raise again
+        return 1
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .allure_cli import AllureMissing, find_allure
 from .analytics import strip_analytics_file
+from .api_pressure_files import load_pressure, write_pressure
 from .compare_command import one_line_parser
 from .first_screen import add_scorecard_file
 from .report_inputs import ReportInputs, scan_inputs, stage_results, write_globals
@@ -66,13 +67,28 @@ def _inputs(given: list[Path]) -> list[Path]:
     return given or [Path(p) for p in DEFAULT_INPUTS if Path(p).is_dir()] or [Path(DEFAULT_INPUTS[0])]
 
 
-def _scorecard(found: ReportInputs, staging: Path) -> ScorecardOutput | None:
-    if not found.score_files:
-        return None
-    output = write_scorecard(list(found.score_files), staging / "scorecard")
-    html, svg = output.files[1], output.files[2]
-    write_globals(staging, [("Scorecard (all meshes)", html, "text/html"), ("Scorecard chart", svg, "image/svg+xml")])
-    return output
+PRESSURE_ATTACHMENTS = {".txt": ("API pressure (all meshes)", "text/plain"),
+                        ".svg": ("API pressure over time", "image/svg+xml")}
+
+
+def _scorecard(found: ReportInputs, staging: Path, inputs: list[Path]) -> tuple[ScorecardOutput | None, str]:
+    """The scorecard, and the API-pressure table and chart of the same runs (its text, or ""), written to
+    staging/scorecard and attached to the launch."""
+    pressure = load_pressure(inputs)  # every input read before anything is written
+    folder = staging / "scorecard"
+    attachments: list[tuple[str, Path, str]] = []
+    output = None
+    if found.score_files:
+        output = write_scorecard(list(found.score_files), folder)
+        html, svg = output.files[1], output.files[2]
+        attachments += [("Scorecard (all meshes)", html, "text/html"), ("Scorecard chart", svg, "image/svg+xml")]
+    table = write_pressure(pressure, folder)
+    for path in table.files if table else ():
+        name, mime = PRESSURE_ATTACHMENTS[path.suffix]
+        attachments.append((name, path, mime))
+    if attachments:
+        write_globals(staging, attachments)
+    return output, table.text if table else ""
 
 
 def _replace(output: Path, fresh: Path) -> None:
@@ -85,10 +101,10 @@ def _replace(output: Path, fresh: Path) -> None:
     shutil.move(str(fresh), str(output))
 
 
-def _build(args: argparse.Namespace, found: ReportInputs, work: Path) -> int:
+def _build(args: argparse.Namespace, found: ReportInputs, inputs: list[Path], work: Path) -> int:
     cli = find_allure()
     staging = stage_results(found, work / "results")
-    card = _scorecard(found, staging)
+    card, pressure = _scorecard(found, staging, inputs)
     simulated = found.simulated or bool(card and card.card.simulated)
     env = {
         "MESHSCALE_MESHES": ",".join(found.meshes),
@@ -103,14 +119,17 @@ def _build(args: argparse.Namespace, found: ReportInputs, work: Path) -> int:
     fresh = work / "report"  # Allure nests its files in awesome/ when the output is not empty
     cli.generate([staging], fresh, report_name(args.name, simulated), env)
     strip_analytics_file(fresh / "index.html")
-    if card is not None:
+    if (staging / "scorecard").is_dir():
         shutil.copytree(staging / "scorecard", fresh / "scorecard")
+    if card is not None:
         if not add_scorecard_file(fresh / "index.html", card.card):
             print(f"{PROG}: warning: this Allure's page has no <div id=\"app\">; the scorecard is only under "
                   "Global Attachments", file=sys.stderr)  # fmt: skip
     _replace(output, fresh)
     if card is not None:
         print(card.text, end="")
+    if pressure:
+        print("\n" + pressure, end="")
     print(
         f"report ({len(found.allure_dirs)} results folder(s), meshes: {', '.join(found.meshes) or 'none'}; "
         f"allure {cli.version}): {output / 'index.html'}"
@@ -122,9 +141,10 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     started = time.monotonic()
     try:
-        found = scan_inputs(_inputs(args.results))
+        inputs = _inputs(args.results)
+        found = scan_inputs(inputs)
         with tempfile.TemporaryDirectory(prefix="meshscale-report-") as work:
-            code = _build(args, found, Path(work))
+            code = _build(args, found, inputs, Path(work))
     except (AllureMissing, ValueError, ScoreInputError) as exc:
         print(f"{PROG}: {exc}; results left untouched", file=sys.stderr)
         return 2

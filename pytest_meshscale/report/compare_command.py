@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .api_pressure_files import load_pressure, write_pressure
 from .score_source import ScoreInputError
 from .scorecard_files import default_output_dir, write_scorecard
 
@@ -54,11 +55,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    out_dir = args.output or default_output_dir(args.results)
     try:
-        output = write_scorecard(args.results, args.output or default_output_dir(args.results), args.baseline_score)
+        pressure = load_pressure(args.results)  # read before the scorecard writes anything
+        output = write_scorecard(args.results, out_dir, args.baseline_score)
     except ScoreInputError as exc:
         print(f"meshscale compare: {exc}", file=sys.stderr)
         return 2
     print(output.text, end="")
-    print("wrote " + ", ".join(str(p) for p in output.files))
+    files = list(output.files)
+    table = write_pressure(pressure, out_dir)
+    if table is not None:
+        print("\n" + table.text, end="")
+        files += table.files
+    print("wrote " + ", ".join(str(p) for p in files))
     return 0

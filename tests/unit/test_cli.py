@@ -54,3 +54,21 @@ def test_every_listed_command_has_help(command: str) -> None:
     done = _meshscale(command, "--help")
     assert done.returncode == 0, done.stderr
     assert f"meshscale {command}" in done.stdout
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path) -> None:
+    """`meshscale compare ... | head -1`: the reader is gone when the scorecard is printed (here before the first
+    line, so the write fails however small the output is)."""
+    import os
+    from pathlib import Path
+
+    scores = Path(__file__).parent / "golden" / "scores"
+    cmd = [sys.executable, "-m", "pytest_meshscale.cli", "compare", str(scores), "-o", str(tmp_path)]
+    read_end, write_end = os.pipe()
+    with subprocess.Popen(cmd, stdout=write_end, stderr=subprocess.PIPE) as proc:
+        os.close(write_end)
+        os.close(read_end)  # the only reader leaves
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipeError" not in err

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_report_allure import FACTS, _run_two_meshes
+from test_report_api_pressure_files import _result
 
 from pytest_meshscale.report import allure_cli
 from pytest_meshscale.report.allure_cli import AllureMissing, find_allure
@@ -38,10 +39,15 @@ def results(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_report_has_one_environment_per_mesh_and_the_scorecard(results: Path, capsys: pytest.CaptureFixture[str]):
     _allure_or_skip()
     before = sorted(p.name for p in (results / "allure-results").iterdir())
+    pressure = results / "meshscale-results" / "api-pressure-cilium-pr-run1.json"
+    pressure.write_text(json.dumps(_result("cilium", 0.05).to_dict()))
     out, history = results / "report", results / "history.jsonl"
     args = [str(results / "allure-results"), str(results / "meshscale-results"), "-o", str(out)]
     assert build([*args, "--history", str(history)]) == 0
-    assert "Mesh scorecard - SIMULATED" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.index("Mesh scorecard - SIMULATED") < printed.index("API pressure during churn")
+    assert (out / "scorecard" / "api-pressure.txt").is_file()
+    assert (out / "scorecard" / "api-pressure-over-time.svg").is_file()
     assert (out / "index.html").is_file()
     page = (out / "index.html").read_text()
     assert "googletagmanager" not in page  # no third-party request
@@ -56,7 +62,8 @@ def test_report_has_one_environment_per_mesh_and_the_scorecard(results: Path, ca
     assert sorted(r["environment"] for r in by_id) == [envs["cilium"]] * 3 + [envs["istio-ambient"]] * 3
     assert json.loads((out / "summary.json").read_text())["name"] == "pytest-meshscale - SIMULATED"
     attached = json.loads((out / "widgets" / "globals.json").read_text())["attachments"]
-    assert "Scorecard (all meshes)" in {a["name"] for a in attached}
+    assert {"Scorecard (all meshes)", "API pressure (all meshes)", "API pressure over time"} <= {
+        a["name"] for a in attached}
     env_rows = {e["name"]: e["values"] for e in json.loads((out / "widgets" / "allure_environment.json").read_text())}
     assert env_rows["mesh.cilium.version"] == ["1.16.3"]
     assert env_rows["simulated"] == ["true"]
