@@ -24,7 +24,10 @@ from .kernel import NO_BASELINE, NO_PRICE, kernel_cores, usd_per_million
 __all__ = ["BASELINE_MESH", "SCORE_SCHEMA", "ComponentUsage", "MeshUsage", "RunMeta", "Score", "Unaccounted",
            "score_from"]
 
-SCORE_SCHEMA = "meshscale.score/v1"
+SCORE_SCHEMA = "meshscale.score/v2"
+# v2 added planes, the unaccounted and kernel cores and the price; a v1 file lacks them and reads as not measured.
+# Written as v2 so that a plugin that knows only v1 says "schema must be ... v1" rather than "unknown field".
+READABLE_SCHEMAS = (SCORE_SCHEMA, "meshscale.score/v1")
 BASELINE_MESH = "baseline"
 REQUIRED_PERCENTILES = tuple(percentile_label(p) for p in DEFAULT_PERCENTILES)
 
@@ -249,11 +252,12 @@ def _parse(data: str | Mapping[str, Any], source: str) -> Score:
             raise ModelError(f"score {source}: not JSON ({e})") from None
     if not isinstance(data, Mapping):
         raise ModelError(f"score {source}: must be a JSON object")
-    if data.get("schema") != SCORE_SCHEMA:
-        raise ModelError(f"score {source}: schema must be {SCORE_SCHEMA!r}, got {data.get('schema')!r}")
+    if data.get("schema") not in READABLE_SCHEMAS:
+        accepted = " or ".join(repr(s) for s in READABLE_SCHEMAS)
+        raise ModelError(f"score {source}: schema must be {accepted}, got {data.get('schema')!r}")
     unknown = sorted(set(data) - set(_FIELDS) - _OTHER_KEYS)
     if unknown:
-        raise ModelError(f"score {source}: unknown field {unknown[0]!r} (schema {SCORE_SCHEMA})")
+        raise ModelError(f"score {source}: unknown field {unknown[0]!r} (schema {data['schema']})")
     latency = _numbers(data, "latency_s", _NUM, source)
     missing = [p for p in REQUIRED_PERCENTILES if p not in latency]
     if missing:

@@ -48,7 +48,7 @@ def test_json_round_trip() -> None:
     s = _score()
     text = s.to_json()
     data = json.loads(text)
-    assert data["schema"] == "meshscale.score/v1"
+    assert data["schema"] == "meshscale.score/v2"
     assert data["queries_per_core"] == s.queries_per_core
     assert Score.from_json(text) == s
 
@@ -58,12 +58,26 @@ def _data() -> dict[str, Any]:
     return result
 
 
-@pytest.mark.parametrize("schema", ["meshscale.score/v2", None, "other"])
+@pytest.mark.parametrize("schema", ["meshscale.score/v3", None, "other"])
 def test_other_schema_versions_are_rejected(schema: str | None) -> None:
     data = _data()
     data["schema"] = schema
-    with pytest.raises(ModelError, match=r"score run.json: schema must be 'meshscale.score/v1', got"):
+    with pytest.raises(ModelError, match=r"score run.json: schema must be 'meshscale.score/v2' or "
+                                         r"'meshscale.score/v1', got"):
         Score.from_json(data, "run.json")
+
+
+def test_a_v1_file_reads_with_the_later_figures_unmeasured() -> None:
+    """v1 Scores (before planes, kernel cores and the price) still compare: those figures read as absent."""
+    data = _data()
+    data["schema"] = "meshscale.score/v1"
+    for key in ("planes", "unaccounted_cores_idle", "unaccounted_cores_load", "kernel_cores", "kernel_note",
+                "usd_per_core_hour", "price_note", "user_cores", "total_cores", "queries_per_total_core",
+                "usd_per_million_requests"):
+        data.pop(key, None)
+    old = Score.from_json(data, "old.json")
+    assert (old.kernel_cores, old.unaccounted_cores_load, old.usd_per_core_hour, old.planes) == (None, None, None, "")
+    assert old.usd_per_million_requests is None
 
 
 @pytest.mark.parametrize(

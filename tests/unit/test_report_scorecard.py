@@ -175,7 +175,7 @@ def test_reference_row_is_marked_as_quoted(scores: Path, capsys: pytest.CaptureF
     ("content", "problem"),
     [
         ("{not json", "not JSON"),
-        ('{"schema": "other/v1"}', "schema must be 'meshscale.score/v1', got 'other/v1'"),
+        ('{"schema": "other/v1"}', "schema must be 'meshscale.score/v2' or 'meshscale.score/v1', got 'other/v1'"),
         ('["a list"]', "must be a JSON object"),
         (None, "field 'qps' must be int/float, got True"),
     ],
