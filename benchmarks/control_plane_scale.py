@@ -10,7 +10,8 @@ rate limit, a watch for Deployments Available) and reports:
 - start: from launch to every node Ready (the launcher's ready line);
 - fleet: from the first create to every Deployment Available, the pods that took, pods per second;
 - peak RSS (VmHWM) of each process of the backend (kube-apiserver, etcd, kube-controller-manager,
-  kube-scheduler, kwok and the `up` supervisor; or the sim), and their sum;
+  kube-scheduler, kwok and the `up` supervisor, named `meshscale control-plane up`; or the sim), and their sum
+  (benchmarks/proc_tree.py, shared with full_scale.py);
 - the plugin's requests: client side (the cluster layer's own counter) and server side (the API server's
   /metrics, apiserver_request_total before and after the fleet): creates of the fleet's kinds and LIST/WATCH
   of Deployments, per namespace. The real API server's counters do not say which client asked; the creates
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 import uuid
@@ -35,13 +35,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sim_api import vm_hwm_kib  # noqa: E402
+from proc_tree import peak_rss_mib  # noqa: E402
+from sim_api import request_counts  # noqa: E402
 
-from pytest_meshscale.cluster.errors import Target  # noqa: E402
 from pytest_meshscale.cluster.kube import KubeCluster  # noqa: E402
 from pytest_meshscale.cluster.ratelimit import RateLimit  # noqa: E402
 from pytest_meshscale.data.profiles import load_profile  # noqa: E402
 from pytest_meshscale.meshes import driver_for  # noqa: E402
+from pytest_meshscale.scenario.api_pressure import REAL_VERBS  # noqa: E402
 from pytest_meshscale.scenario.fleet import create_fleet  # noqa: E402
 from pytest_meshscale.sim.control_plane import build  # noqa: E402
 from pytest_meshscale.sim.control_plane.launcher import ControlPlaneProcess  # noqa: E402
@@ -50,7 +51,6 @@ from pytest_meshscale.sim.process import SimProcess  # noqa: E402
 GOAL_AVAILABLE_S = 600.0
 GOAL_RSS_GIB = 8.0
 FLEET_KINDS = {"namespaces", "deployments", "services", "serviceaccounts"}  # resource plural names
-_LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 
 def say(text: str) -> None:
@@ -58,49 +58,12 @@ def say(text: str) -> None:
 
 
 def request_totals(cluster: KubeCluster) -> Counter[tuple[str, str, str]]:
-    """apiserver_request_total by (VERB, resource, subresource) from the server's /metrics; works on both
-    backends (the real one orders labels alphabetically, verbs in capitals; the sim uses lower case)."""
-    resp = cluster.api.call(Target("get", "/metrics"), "GET", "/metrics")
+    """apiserver_request_total by (VERB, resource, subresource) from the server's /metrics, verbs as
+    kube-apiserver names them (POST, LIST ...) on both backends, the resource without its group."""
     counts: Counter[tuple[str, str, str]] = Counter()
-    for line in resp.body.decode().splitlines():
-        if not line.startswith("apiserver_request_total{"):
-            continue
-        labels_text, _, value = line.rpartition("} ")
-        labels = dict(_LABEL.findall(labels_text))
-        verb = labels.get("verb", "").upper().replace("CREATE", "POST")
-        counts[(verb, labels.get("resource", ""), labels.get("subresource", ""))] += int(float(value))
+    for (verb, resource, sub, _), n in request_counts(cluster.metrics_text()).items():
+        counts[(REAL_VERBS.get(verb, verb.upper()), resource.split(".")[0], sub)] += n
     return counts
-
-
-def descendants(pid: int) -> list[int]:
-    """The process and every process below it (from /proc), so the control plane's five children count."""
-    parent: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parent[int(stat.parent.name)] = int(fields[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo += [c for c, pp in parent.items() if pp == p]
-    return found
-
-
-def peak_rss_mib(pid: int) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for p in descendants(pid):
-        try:
-            name = Path(f"/proc/{p}/comm").read_text().strip()
-        except OSError:
-            continue
-        kib = vm_hwm_kib(p)
-        if kib is not None:
-            key = name if name not in out else f"{name}-{p}"
-            out[key] = round(kib / 1024, 1)
-    return out
 
 
 @contextmanager

@@ -1,23 +1,27 @@
 """Shared by the benchmarks: a lean HTTPS connection to a simulated cluster (its kubeconfig's URL, CA and
-bearer token; 127.0.0.1 only), its /metrics request counters, and a process's peak RSS (VmHWM)."""
+bearer token; 127.0.0.1 only), the request counters of an API server's /metrics (the sim's or kube-apiserver's),
+and a process's peak RSS (VmHWM)."""
 
 from __future__ import annotations
 
 import base64
 import http.client
-import re
 import ssl
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+from proc_tree import vm_hwm_kib
 
-# apiserver_request_total{verb="create",group="apps",resource="deployments",subresource="",code="201"} 12
-_REQUEST_LINE = re.compile(
-    r'^apiserver_request_total\{verb="([^"]*)",(?:group="([^"]*)",)?resource="([^"]*)",subresource="([^"]*)",'
-    r'code="([^"]*)"\} (\d+)$'
-)
+from pytest_meshscale.model.prometheus import parse_text
+from pytest_meshscale.scenario.api_pressure import REAL_VERBS
+
+__all__ = ["RequestKey", "connection", "metrics_text", "request_counts", "sim_verb", "vm_hwm_gib", "vm_hwm_kib"]
+
+REQUESTS = "apiserver_request_total"
+# kube-apiserver's verbs (POST, LIST, WATCH ...) as the sim labels them, RBAC's names; APPLY, CONNECT lower-cased
+SIM_VERBS = {real: sim for sim, real in REAL_VERBS.items()}
 
 RequestKey = tuple[str, str, str, str]  # verb, resource (plural.group outside the core group), subresource, code
 
@@ -48,25 +52,21 @@ def metrics_text(kubeconfig: Path) -> str:
     return body
 
 
+def sim_verb(verb: str) -> str:
+    return SIM_VERBS.get(verb, verb.lower())
+
+
 def request_counts(text: str) -> Counter[RequestKey]:
-    """apiserver_request_total by (verb, resource, subresource, code) from a /metrics page; a resource
-    outside the core group is named plural.group, so `pods` (core) and `pods.metrics.k8s.io` differ."""
+    """apiserver_request_total by (verb, resource, subresource, code) from a /metrics page, the sim's or a real
+    kube-apiserver's (labels in any order, extra labels summed over, verbs as the sim names them: create, list,
+    watch ...). A resource outside the core group is named plural.group, so `pods` (core) and
+    `pods.metrics.k8s.io` differ; a non-resource request (/metrics, /readyz ...) is resource `nonresource`."""
     counts: Counter[RequestKey] = Counter()
-    for line in text.splitlines():
-        m = _REQUEST_LINE.match(line)
-        if m:
-            verb, group, resource, sub, code, n = m.groups()
-            counts[(verb, f"{resource}.{group}" if group else resource, sub, code)] = int(n)
+    for s in parse_text(text, (REQUESTS,)).of(REQUESTS):
+        resource, group = s.label("resource") or "nonresource", s.label("group")
+        name = f"{resource}.{group}" if group else resource
+        counts[(sim_verb(s.label("verb")), name, s.label("subresource"), s.label("code"))] += int(s.value)
     return counts
-
-
-def vm_hwm_kib(pid: int) -> int | None:
-    """Peak resident set size so far (VmHWM) of a live process, in KiB; None once it is gone."""
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return None
-    return next((int(x.split()[1]) for x in lines if x.startswith("VmHWM:")), None)
 
 
 def vm_hwm_gib(pid: int) -> float:
