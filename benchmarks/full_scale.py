@@ -1,9 +1,10 @@
-"""Full-scale run of the scale suite on the SIMULATED cluster, one mesh after the other (issue #4).
+"""Full-scale run of the scale suite, one mesh after the other (issue #4): on the SIMULATED cluster, or with
+`--backend kwok` on the real control plane (kube-apiserver etc.) with a SIMULATED data plane.
 
-Run: .venv/bin/python benchmarks/full_scale.py [--mesh cilium,istio-ambient] [--scale full]
+Run: .venv/bin/python benchmarks/full_scale.py [--backend sim|kwok] [--mesh cilium,istio-ambient] [--scale full]
      [--suites tests/scale] [--json OUT.json] [--log-dir DIR] [--timeout SECONDS] [--pytest-arg ARG ...]
 
-Per mesh it starts `meshscale sim up --mesh M --scale S` (SimProcess), then runs
+--backend sim (the default): per mesh it starts `meshscale sim up --mesh M --scale S` (SimProcess), then runs
 `pytest SUITES --mesh=M --scale=S --mesh-cluster=existing --mesh-kubeconfig K --mesh-context C` against it
 as an existing cluster, and reports:
 - the wall time of the pytest run (real seconds of the plugin against the sim; target < 15 min),
@@ -14,12 +15,28 @@ as an existing cluster, and reports:
   after; real HTTP counts of a simulated server): the fleet set-up per namespace (target <= 10), LIST pods
   and WATCH counts, and the whole delta by verb/resource.
 The fleet set-up is counted twice: exactly, by this file loaded into the pytest run as a plugin
-(`-p full_scale`) that scrapes /metrics around the `fleet` fixture and records the fixture's own
-client-side count (Fleet.requests); and by category over the whole run (creates of namespaces,
-serviceaccounts, deployments, services + LIST/WATCH deployments), an upper bound since later tests list
-and watch Deployments too. Resources outside the core group are named plural.group (the sim's /metrics has
-a group label, as the real apiserver_request_total does): `list pods` is pod listing, `list
-pods.metrics.k8s.io` the PodMetrics lists of the mesh-cost sampling.
+(`-p full_scale`) that scrapes /metrics through the run's own `cluster` fixture around the `fleet` fixture
+and records the fixture's own client-side count (Fleet.requests); and by category over the whole run
+(creates of namespaces, serviceaccounts, deployments, services + LIST/WATCH deployments), an upper bound
+since later tests list and watch Deployments too. Resources outside the core group are named plural.group
+(the sim's /metrics has a group label, as the real apiserver_request_total does): `list pods` is pod listing,
+`list pods.metrics.k8s.io` the PodMetrics lists of the mesh-cost sampling.
+
+--backend kwok: per mesh `pytest SUITES --mesh=M --scale=S --mesh-cluster=kwok`; the plugin starts the
+control plane itself (binaries from ~/.cache/meshscale, built once; `--pytest-arg=--mesh-k8s-bin-dir=DIR`
+to use others), so the reports say control plane real, data plane SIMULATED. Reported, labelled so:
+- wall time and outcomes as above;
+- the peak RSS of every process of the run, the pytest process and each descendant (kube-apiserver, etcd,
+  kube-controller-manager, kube-scheduler, kwok, `meshscale control-plane up` with the data-plane agent, any
+  other), VmHWM sampled from /proc every second, named by executable; a process that exits keeps its last
+  value (benchmarks/proc_tree.py). Their sum is an upper bound: they need not peak together;
+- the requests from the REAL kube-apiserver's /metrics, read through the `cluster` fixture since the
+  control plane lives inside the pytest run: the fleet window as above, and the whole run from the `cluster`
+  fixture's set-up to the start of its teardown (the fleet's deletion, part of that teardown, is not in it;
+  the control plane's start-up neither). Verbs are normalised to the sim's names (POST -> create, LIST ->
+  list ...). kube-apiserver counts every client: the controllers, the scheduler, kwok and the agent too, so
+  the fleet window's total is all clients'; the plugin's own share per namespace is the fleet kinds' count
+  (creates of the four kinds + LIST/WATCH of Deployments, the latter by any client).
 """
 
 from __future__ import annotations
@@ -39,6 +56,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from proc_tree import TreeSampler
 from sim_api import RequestKey, metrics_text, request_counts, vm_hwm_kib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,8 +68,16 @@ ROOT = Path(__file__).resolve().parents[1]
 MESHES = ("cilium", "istio-ambient", "baseline")
 TARGETS = {"wall_s": 900.0, "fleet_requests_per_namespace": 10.0, "list_pods_in_fleet_setup": 0}
 FLEET_CREATES = ("namespaces", "serviceaccounts", "deployments.apps", "services")
-PROBE_ENV, KUBECONFIG_ENV = "MESHSCALE_BENCH_FLEET_OUT", "MESHSCALE_BENCH_KUBECONFIG"
+PROBE_ENV, RUN_WINDOW_ENV = "MESHSCALE_BENCH_FLEET_OUT", "MESHSCALE_BENCH_RUN_WINDOW"
 HEARTBEAT_S, INTERRUPT_GRACE_S = 60.0, 120.0
+CLUSTER_LABELS = {"sim": "SIMULATED", "kwok": "control plane real (kube-apiserver), data plane SIMULATED"}
+SUMMARY_TITLES = {
+    "sim": "SIMULATED cluster: scale suite at --scale {scale} (real wall times against a simulated cluster)",
+    "kwok": "kwok: scale suite at --scale {scale}; control plane real (kube-apiserver), data plane SIMULATED",
+}
+KWOK_PROCESSES = ("pytest", "meshscale control-plane up", "kube-apiserver", "etcd", "kube-controller-manager",
+                  "kube-scheduler", "kwok")
+WINDOW_NOTE = "kube-apiserver /metrics, every client, cluster fixture set-up to teardown"
 OUTCOME_TAGS = {"failure": "failed", "error": "error", "skipped": "skipped"}  # JUnit XML, first found wins
 
 
@@ -61,45 +87,70 @@ OUTCOME_TAGS = {"failure": "failed", "error": "error", "skipped": "skipped"}  # 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef, request):  # noqa: ANN001, ANN201 - a pytest hook
     out = os.environ.get(PROBE_ENV)
-    if fixturedef.argname != "fleet" or not out:
+    if not out or fixturedef.argname not in ("fleet", "cluster"):
         return (yield)
-    kubeconfig = Path(os.environ[KUBECONFIG_ENV])
-    before = request_counts(metrics_text(kubeconfig))
+    if fixturedef.argname == "cluster":
+        cluster = yield
+        if os.environ.get(RUN_WINDOW_ENV):
+            _record_run_window(cluster, request, out)
+        return cluster
+    cluster = request.getfixturevalue("cluster")  # the run's own client: on kwok the kubeconfig is made in here
+    before = request_counts(cluster.metrics_text())
     fleet = yield
-    delta = request_counts(metrics_text(kubeconfig)) - before
-    record = {
+    delta = request_counts(cluster.metrics_text()) - before
+    _append(out, {
+        "kind": "fleet",
         "client_requests": fleet.requests,
         "ready_s": round(fleet.ready_s, 2),
         "namespaces": len(fleet.namespaces),
         "server_delta": [[*k, n] for k, n in sorted(delta.items())],
-    }
-    with open(out, "a") as f:  # one line per fleet: a session makes one per mesh
-        f.write(json.dumps(record) + "\n")
+    })  # one line per fleet: a session makes one per mesh
     return fleet
+
+
+def _record_run_window(cluster, request, out: str) -> None:  # noqa: ANN001 - the Cluster and a SubRequest
+    """kwok: the control plane lives inside the pytest run, so the whole run's window is the cluster fixture's,
+    from its set-up to the start of its teardown (a finalizer added now runs before the fixture's own)."""
+    before = request_counts(cluster.metrics_text())
+
+    def after() -> None:
+        delta = request_counts(cluster.metrics_text()) - before
+        _append(out, {"kind": "run", "server_delta": [[*k, n] for k, n in sorted(delta.items())]})
+
+    request.addfinalizer(after)
+
+
+def _append(out: str, record: dict) -> None:
+    with open(out, "a") as f:
+        f.write(json.dumps(record) + "\n")
 
 
 # --- the pytest run, its RSS and its outcomes ------------------------------------------------------------
 
 
 class PytestRun:
-    """Runs pytest in the background; samples its VmHWM; on timeout SIGINT (teardown runs), then SIGKILL."""
+    """Runs pytest in the background; samples the VmHWM of it and of every process below it (on kwok the
+    control plane); on timeout SIGINT (teardown runs), then SIGKILL."""
 
     def __init__(self, argv: list[str], env: dict[str, str], log: Path, label: str, timeout_s: float) -> None:
         self.argv, self.env, self.log, self.label, self.timeout_s = argv, env, log, label, timeout_s
-        self.vm_hwm_kib: int | None = None
+        self.tree: TreeSampler | None = None
         self.interrupted_at: float | None = None
 
     def run(self) -> dict:
         with self.log.open("w") as out:
             self.start = time.monotonic()
             proc = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            self.tree = TreeSampler(proc.pid)
             status, usage = self._wait(proc)
         return {
             "wall_s": round(time.monotonic() - self.start, 1),
             "exit_code": os.waitstatus_to_exitcode(status),
             "timed_out": self.interrupted_at is not None,
-            "plugin_peak_rss_mib_vmhwm_sampled": _mib(self.vm_hwm_kib),
+            "plugin_peak_rss_mib_vmhwm_sampled": _mib(self.tree.root_kib()),
             "plugin_peak_rss_mib_wait4_maxrss": _mib(usage.ru_maxrss),
+            "process_peak_rss_mib_vmhwm_sampled": self.tree.by_name_mib(),
+            "process_peak_rss_sum_mib": self.tree.total_mib(),
         }
 
     def _wait(self, proc: subprocess.Popen) -> tuple[int, os.struct_rusage]:
@@ -121,7 +172,8 @@ class PytestRun:
             if pid:
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 return status, usage
-            self.vm_hwm_kib = vm_hwm_kib(proc.pid) or self.vm_hwm_kib
+            assert self.tree is not None
+            self.tree.sample()
             self._enforce_timeout(proc)
             if time.monotonic() >= next_note:
                 next_note += HEARTBEAT_S
@@ -139,7 +191,8 @@ class PytestRun:
 
     def _heartbeat(self) -> None:
         minutes, seconds = divmod(int(time.monotonic() - self.start), 60)
-        say(self.label, f"pytest {minutes}m{seconds:02d}s, peak RSS {_mib(self.vm_hwm_kib)} MiB; {last_line(self.log)}")
+        peak = _mib(self.tree.root_kib()) if self.tree else None
+        say(self.label, f"pytest {minutes}m{seconds:02d}s, peak RSS {peak} MiB; {last_line(self.log)}")
 
 
 def last_line(log: Path) -> str:
@@ -216,6 +269,7 @@ def fleet_window(records: list[dict], namespaces: int) -> dict | None:
         "watches": watches(delta),
         "by_verb_resource": table(delta),
         "fleets_recorded": len(records),
+        "plugin_kinds": fleet_by_category(delta, namespaces),  # on kwok the window also holds other clients'
     }
 
 
@@ -257,11 +311,15 @@ def _mib(kib: int | None) -> float | None:
     return None if kib is None else round(kib / 1024, 1)
 
 
-def suite_argv(args: argparse.Namespace, mesh: str, sim: SimProcess, files: dict[str, Path]) -> list[str]:
-    context = yaml.safe_load(sim.kubeconfig.read_text())["current-context"]
+def suite_argv(args: argparse.Namespace, mesh: str, files: dict[str, Path], sim: SimProcess | None) -> list[str]:
+    """sim: the running sim as an existing cluster; kwok: the plugin starts the real control plane itself."""
+    if sim is None:
+        cluster = ["--mesh-cluster=kwok"]
+    else:
+        context = yaml.safe_load(sim.kubeconfig.read_text())["current-context"]
+        cluster = ["--mesh-cluster=existing", "--mesh-kubeconfig", str(sim.kubeconfig), "--mesh-context", context]
     return [
-        *(sys.executable, "-m", "pytest", *args.suites, f"--mesh={mesh}", f"--scale={args.scale}"),
-        *("--mesh-cluster=existing", "--mesh-kubeconfig", str(sim.kubeconfig), "--mesh-context", context),
+        *(sys.executable, "-m", "pytest", *args.suites, f"--mesh={mesh}", f"--scale={args.scale}", *cluster),
         *("--mesh-results-dir", str(files["results"]), "--junitxml", str(files["junit"])),
         *("-p", "full_scale", "-p", "no:cacheprovider", "-rA", *args.pytest_arg),
     ]
@@ -282,29 +340,51 @@ def run_files(log_dir: Path, mesh: str, scale: str) -> dict[str, Path]:
 
 def run_mesh(args: argparse.Namespace, mesh: str, namespaces: int) -> dict:
     files = run_files(args.log_dir, mesh, args.scale)
+    out: dict = {"mesh": mesh, "cluster": CLUSTER_LABELS[args.backend], "backend": args.backend,
+                 "scale": args.scale, "namespaces": namespaces}
+    env = {**os.environ, PROBE_ENV: str(files["probe"])}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), env.get("PYTHONPATH")]))
+    if args.backend == "kwok":
+        out |= run_pytest(args, mesh, files, env | {RUN_WINDOW_ENV: "1"}, None)
+    else:
+        out |= run_on_sim(args, mesh, files, env)
+    probe = [json.loads(x) for x in files["probe"].read_text().splitlines()] if files["probe"].exists() else []
+    delta = out.pop("delta") if args.backend == "sim" else run_window(probe)
+    out |= api_figures(delta, namespaces, [r for r in probe if r.get("kind", "fleet") == "fleet"])
+    out["pytest_summary"], out["tests"] = summary_line(files["log"]), outcomes(files["junit"])
+    out["log"] = str(files["log"])
+    return out
+
+
+def run_pytest(args: argparse.Namespace, mesh: str, files: dict[str, Path], env: dict[str, str],
+               sim: SimProcess | None) -> dict:
+    argv = suite_argv(args, mesh, files, sim)
+    say(mesh, f"pytest log: {files['log']}")
+    return {"pytest_command": " ".join(argv)} | PytestRun(argv, env, files["log"], mesh, args.timeout).run()
+
+
+def run_on_sim(args: argparse.Namespace, mesh: str, files: dict[str, Path], env: dict[str, str]) -> dict:
+    """The sim's /metrics is read from here, before and after pytest: the whole run, teardown included."""
     sim = SimProcess(mesh=mesh, scale=args.scale)
     say(mesh, f"starting the SIMULATED cluster (scale {args.scale}) ...")
     t0 = time.monotonic()
     sim.start(timeout=args.sim_timeout)
-    out: dict = {"mesh": mesh, "cluster": "SIMULATED", "scale": args.scale, "namespaces": namespaces}
-    out["sim_ready_s"] = round(time.monotonic() - t0, 1)
+    out: dict = {"sim_ready_s": round(time.monotonic() - t0, 1)}
     try:
         before = request_counts(metrics_text(sim.kubeconfig))
-        env = {**os.environ, PROBE_ENV: str(files["probe"]), KUBECONFIG_ENV: str(sim.kubeconfig)}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), env.get("PYTHONPATH")]))
-        argv = suite_argv(args, mesh, sim, files)
-        say(mesh, f"sim ready in {out['sim_ready_s']} s; pytest log: {files['log']}")
-        out["pytest_command"] = " ".join(argv)
-        out |= PytestRun(argv, env, files["log"], mesh, args.timeout).run()
-        delta = request_counts(metrics_text(sim.kubeconfig)) - before
+        say(mesh, f"sim ready in {out['sim_ready_s']} s")
+        out |= run_pytest(args, mesh, files, env, sim)
+        out["delta"] = request_counts(metrics_text(sim.kubeconfig)) - before
         out["sim_peak_rss_mib_vmhwm"] = _mib(vm_hwm_kib(sim.pid))
     finally:
         sim.close()
-    probe = [json.loads(x) for x in files["probe"].read_text().splitlines()] if files["probe"].exists() else []
-    out |= api_figures(delta, namespaces, probe)
-    out["pytest_summary"], out["tests"] = summary_line(files["log"]), outcomes(files["junit"])
-    out["log"] = str(files["log"])
     return out
+
+
+def run_window(probe: list[dict]) -> Counter[RequestKey]:
+    """kwok: the cluster fixture's window (the probe's `run` record); empty when the run never got a cluster."""
+    rows = next((r["server_delta"] for r in reversed(probe) if r.get("kind") == "run"), [])
+    return Counter({tuple(row[:4]): row[4] for row in rows})
 
 
 # --- report ----------------------------------------------------------------------------------------------
@@ -312,9 +392,13 @@ def run_mesh(args: argparse.Namespace, mesh: str, namespaces: int) -> dict:
 
 def summary_rows(r: dict) -> list[tuple[str, object]]:
     fleet, cat, whole = r["fleet_setup"] or {}, r["fleet_by_category_whole_run"], r["whole_run"]
-    return [
+    head: list[tuple[str, object]] = [
         ("pytest wall time, s (target < 900)", r["wall_s"]),
         ("pytest exit code / timed out", f"{r['exit_code']} / {r['timed_out']}"),
+    ]
+    if r.get("backend") == "kwok":
+        return head + kwok_rows(r, fleet) + api_rows(fleet, cat, whole) + [("tests", r["pytest_summary"])]
+    return head + [
         ("plugin peak RSS MiB (VmHWM, sampled 1 s)", r["plugin_peak_rss_mib_vmhwm_sampled"]),
         ("plugin peak RSS MiB (wait4 ru_maxrss)", r["plugin_peak_rss_mib_wait4_maxrss"]),
         ("sim peak RSS MiB (VmHWM, own process)", r["sim_peak_rss_mib_vmhwm"]),
@@ -322,13 +406,33 @@ def summary_rows(r: dict) -> list[tuple[str, object]]:
         ("fleet ready, s (Fleet.ready_s)", fleet.get("ready_s")),
         ("fleet set-up requests (server, fixture window)", fleet.get("server_requests")),
         ("  per namespace (target <= 10)", fleet.get("per_namespace")),
+    ] + api_rows(fleet, cat, whole) + [("tests", r["pytest_summary"])]
+
+
+def kwok_rows(r: dict, fleet: dict) -> list[tuple[str, object]]:
+    """Every process of the run by name (the control plane's are pytest's descendants), then the fleet window,
+    where kube-apiserver's counters hold every client's requests (controllers, scheduler, kwok, the agent)."""
+    rss = dict(r["process_peak_rss_mib_vmhwm_sampled"])
+    rows: list[tuple[str, object]] = [(f"peak RSS MiB: {name}", rss.pop(name, None)) for name in KWOK_PROCESSES]
+    return rows + [
+        ("peak RSS MiB: other processes", _counts(rss)),
+        ("peak RSS MiB: sum of the peaks", r["process_peak_rss_sum_mib"]),
+        ("wait4 ru_maxrss MiB (max over the tree)", r["plugin_peak_rss_mib_wait4_maxrss"]),
+        ("fleet ready, s (Fleet.ready_s)", fleet.get("ready_s")),
+        ("fleet set-up requests, all clients", fleet.get("server_requests")),
+        ("  per namespace, all clients", fleet.get("per_namespace")),
+        ("  plugin's kinds per ns (target <= 10)", (fleet.get("plugin_kinds") or {}).get("per_namespace")),
+    ]
+
+
+def api_rows(fleet: dict, cat: dict, whole: dict) -> list[tuple[str, object]]:
+    return [
         ("fleet set-up requests (client, Fleet.requests)", fleet.get("client_requests_fleet_requests")),
         ("  LIST pods / WATCH in fleet set-up", f"{fleet.get('list_pods')} / {_counts(fleet.get('watches'))}"),
         ("fleet categories over whole run, per ns", cat["per_namespace"]),
         ("whole run: requests / 5xx", f"{whole['requests']} / {whole['errors_5xx']}"),
         ("whole run: LIST pods / LIST PodMetrics", f"{whole['list_pods']} / {whole.get('list_pod_metrics')}"),
         ("whole run: WATCH by resource", _counts(whole["watches"])),
-        ("tests", r["pytest_summary"]),
     ]
 
 
@@ -338,19 +442,21 @@ def _counts(counts: dict[str, int] | None) -> str:
 
 def print_details(r: dict) -> None:
     """One mesh, as soon as its run ends: figures, each test's outcome, every API request by verb/resource."""
-    print(f"\n--- {r['mesh']} (SIMULATED cluster, --scale {r['scale']}, {r['namespaces']} namespaces) ---")
+    where = "SIMULATED cluster" if r.get("backend", "sim") == "sim" else r["cluster"]
+    print(f"\n--- {r['mesh']} ({where}, --scale {r['scale']}, {r['namespaces']} namespaces) ---")
     for name, value in summary_rows(r):
         print(f"  {name:<48} {value}")
     for name, t in r["tests"].items():
         print(f"  {t['outcome']:<8} {t['time_s']:>7.1f} s  {name}  {t['message'][:140]}")
-    print("  API requests the run made (sim /metrics delta), verb resource count codes:")
+    source = "sim /metrics delta" if r.get("backend", "sim") == "sim" else WINDOW_NOTE
+    print(f"  API requests the run made ({source}), verb resource count codes:")
     for row in r["whole_run"]["by_verb_resource"]:
         print(f"    {row['verb']:<17} {row['resource']:<40} {row['count']:>8}  {row['codes']}")
 
 
-def print_summary(results: list[dict], scale: str) -> None:
+def print_summary(results: list[dict], scale: str, backend: str) -> None:
     """The meshes side by side."""
-    print(f"\n=== SIMULATED cluster: scale suite at --scale {scale} (real wall times against a simulated cluster) ===")
+    print(f"\n=== {SUMMARY_TITLES[backend].format(scale=scale)} ===")
     columns = [[str(v) for _, v in summary_rows(r)] for r in results]
     widths = [max(len(r["mesh"]), *map(len, col)) for r, col in zip(results, columns, strict=True)]
     print(f"  {'figure':<48} " + "  ".join(f"{r['mesh']:>{w}}" for r, w in zip(results, widths, strict=True)))
@@ -361,6 +467,9 @@ def print_summary(results: list[dict], scale: str) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mesh", default="cilium,istio-ambient", help="comma list, run one after the other")
+    p.add_argument("--backend", choices=sorted(CLUSTER_LABELS), default="sim",
+                   help="sim: a `meshscale sim up` per mesh as an existing cluster; kwok: --mesh-cluster=kwok, the "
+                        "plugin starts the real control plane (data plane SIMULATED)")
     p.add_argument("--scale", default="full", help="smoke, pr, full or a profile YAML")
     p.add_argument("--suites", nargs="+", default=["tests/scale"])
     p.add_argument("--json", type=Path, help="write the figures as JSON here")
@@ -397,8 +506,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print_details(results[-1])
     if results:
-        print_summary(results, args.scale)
-    report = {"cluster": "SIMULATED", "scale": args.scale, "suites": args.suites, "targets": TARGETS}
+        print_summary(results, args.scale, args.backend)
+    report = {"cluster": CLUSTER_LABELS[args.backend], "backend": args.backend, "scale": args.scale,
+              "suites": args.suites, "targets": TARGETS}
     report["sim_start_errors"] = sim_errors
     if args.json:
         args.json.write_text(json.dumps(report | {"meshes": results}, indent=2))
