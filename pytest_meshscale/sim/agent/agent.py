@@ -78,7 +78,8 @@ class Agent:
 
     def start(self, timeout: float = 60.0) -> Agent:
         versions = self._preferred_versions()
-        self.writers = self.runtime.dataplane.model.writers(self.client, self.mirror, versions, self.log)
+        self.writers = self.runtime.dataplane.model.writers(self.client, self.mirror, versions, self.context,
+                                                            self.log)
         for kind in WATCHED:
             if kind.group in versions:
                 self.informers.append(Informer(self.client, self.mirror, kind, versions[kind.group],
