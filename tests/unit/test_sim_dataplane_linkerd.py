@@ -1,20 +1,31 @@
 """Linkerd's semantics in the sim's data plane: injection, default inbound policy, opaque vs HTTP denials, route
 choice (404 without a match, the proxy's tie-breaks), mTLS on the wire and on 4143, the identity controller and
-the identity-missing fault."""
+the identity-missing fault; on kwok the same injector served as the agent's webhook and the same identity Events
+posted by the agent through the API."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
+import pytest
+from test_sim_dataplane_istio_sidecar import _apply
 from test_sim_dataplane_world import World, plane
 
+from pytest_meshscale.data.profiles import load_profile
+from pytest_meshscale.sim.agent.admission import review_response
+from pytest_meshscale.sim.agent.mirror import Mirror
 from pytest_meshscale.sim.dataplane import Verdict
 from pytest_meshscale.sim.faults import Faults
+from pytest_meshscale.sim.meshes.base import SimContext
 from pytest_meshscale.sim.meshes.linkerd import LinkerdSim
-from pytest_meshscale.sim.meshes.linkerd.identity import IdentityController
+from pytest_meshscale.sim.meshes.linkerd.identity import IdentityController, event_name
+from pytest_meshscale.sim.meshes.linkerd.identity_writer import IdentityWriter
 
 G = "policy.linkerd.io"
 INJECT = {"linkerd.io/inject": "enabled"}
+STAMPED = ("firstTimestamp", "lastTimestamp", "message", "metadata")  # when it was issued (the store adds metadata)
 
 
 def linkerd_world(annotations: dict[str, str] | None = None) -> tuple[World, dict[str, Any], dict[str, Any]]:
@@ -139,3 +150,66 @@ def test_identity_events_are_issued_per_account_except_the_faulted_one_whose_pod
     assert sim.tls_listener(broken.topo, faults, server, 4143) is None
     assert sim.tls_listener(broken.topo, Faults(), server, 4143) is not None
     assert sim.tls_listener(broken.topo, faults, client, 4143) is not None  # fortio-client: not the faulted one
+
+
+class _Api:
+    """The API server as the agent's identity writer sees it: POSTs kept, a second one of a name is a 409 (None)."""
+
+    def __init__(self) -> None:
+        self.posted: dict[tuple[str, str], dict[str, Any]] = {}
+        self.posts = 0
+
+    def create(self, obj: dict[str, Any]) -> Any:
+        self.posts += 1
+        key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
+        return None if key in self.posted else self.posted.setdefault(key, obj)
+
+
+def _on_kwok(w: World, faults: Faults) -> _Api:
+    """The agent's identity writer over a Mirror holding the world's namespaces and pods, run to the end."""
+    mirror, api = Mirror(), _Api()
+    mirror.replace("namespaces", w.store.list("namespaces")[0])
+    writer = IdentityWriter(api, mirror, faults, lambda line: None).start()
+    pods = w.store.list("pods")[0]
+    mirror.replace("pods", pods)
+    mirror.replace("pods", [{**p, "metadata": {**p["metadata"], "resourceVersion": "9"}} for p in pods])  # relist
+    writer.stop()
+    writer._thread.join(5)
+    return api
+
+
+@pytest.mark.parametrize("faults", [Faults(), Faults(identity_missing=True)], ids=["healthy", "identity-missing"])
+def test_on_kwok_the_agent_posts_the_identity_events_the_sims_controller_writes(faults: Faults) -> None:
+    w, _, _ = linkerd_world()
+    controller = IdentityController(w.store, faults)
+    for pod in w.store.list("pods")[0]:
+        for key in controller.route("ADDED", "pods", pod):
+            controller.reconcile(key)
+    sim = {(e["metadata"]["namespace"], e["metadata"]["name"]): e for e in w.store.list("events")[0]}
+    api = _on_kwok(w, faults)
+    assert sorted(api.posted) == sorted(sim) and api.posts == len(sim) >= 2  # once per ServiceAccount, relist too
+    faulted = ("ns-001", event_name(w.store.get("pods", "ns-001", "loadservice-a"))[2])  # its account: default
+    assert (faulted in api.posted) is not faults.identity_missing
+    for key, event in api.posted.items():
+        assert {k: v for k, v in event.items() if k not in STAMPED} == {
+            k: v for k, v in sim[key].items() if k not in STAMPED}
+        assert event["message"].split(" until ")[0] == sim[key]["message"].split(" until ")[0]
+
+
+def test_on_kwok_the_injector_is_a_webhook_reading_the_agents_mirror() -> None:
+    w, _, _ = linkerd_world()
+    mirror = Mirror()
+    mirror.replace("namespaces", w.store.list("namespaces")[0])
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "loadservice-7f9-"},
+           "spec": {"containers": [{"name": "main", "image": "gcr.io/istio-testing/isotope:0.0.3"}]}}
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+              "request": {"uid": "u1", "operation": "CREATE", "namespace": "ns-001",
+                          "resource": {"group": "", "version": "v1", "resource": "pods"}, "object": pod}}
+    ctx = SimContext(load_profile("smoke"), Faults())
+    answer = review_response(review, lambda r, o: LinkerdSim().admit(mirror, r, o, ctx))["response"]  # type: ignore[arg-type]
+    patched = _apply(pod, json.loads(base64.b64decode(answer["patch"])))
+    assert [c["name"] for c in patched["spec"]["containers"]] == ["main", "linkerd-proxy"]
+    assert patched["metadata"]["labels"]["linkerd.io/control-plane-ns"] == "linkerd"
+    unmeshed = {**review, "request": {**review["request"], "namespace": "ns-003"}}
+    assert "patch" not in review_response(unmeshed, lambda r, o: LinkerdSim().admit(mirror, r, o, ctx))["response"]  # type: ignore[arg-type]
+    assert LinkerdSim.admitted == ("pods",)

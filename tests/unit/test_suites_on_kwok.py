@@ -18,9 +18,11 @@ from pytest_meshscale.sim.control_plane.objects import crd_problem
 from pytest_meshscale.sim.meshes import SIM_MESHES, SimMesh
 from tests.conformance.conformance_kit import KwokUnavailable, _kwok_bin_dir
 from tests.unit.test_suites_under_faults import L7, PEERS, REPO, WIRE, _outcomes, _run
+from tests.unit.test_suites_under_faults_linkerd import IDENTITY
 
-# Every registered mesh but those with an admission (a sidecar injector) the agent does not serve as a webhook on
-# kwok (no `admitted` resources): their pods are never meshed there (docs/sim-limits.md, Admission).
+# Every registered mesh (istio-sidecar and linkerd, whose injectors are the agent's webhook on kwok, included), but a
+# mesh with an admission the agent would not serve (no `admitted` resources): its pods would never be meshed there
+# (docs/sim-limits.md, Admission).
 MESHES = tuple(m for m in REGISTERED if type(SIM_MESHES[m]).admit is SimMesh.admit or SIM_MESHES[m].admitted)
 ON_KWOK = "--mesh=" + ",".join(MESHES)
 
@@ -98,10 +100,12 @@ def test_the_encryption_suite_on_kwok_ends_as_on_the_sim(pytester: pytest.Pytest
 
 
 @pytest.mark.parametrize(("mesh_under_test", "fault", "check"), [
-    ("cilium", "plaintext", WIRE), ("istio-ambient", "plaintext", WIRE), ("cilium", "wg-peer-missing", PEERS)])
+    ("cilium", "plaintext", WIRE), ("istio-ambient", "plaintext", WIRE), ("cilium", "wg-peer-missing", PEERS),
+    ("linkerd", "identity-missing", IDENTITY)])
 def test_encryption_faults_fail_the_suite_on_kwok(pytester: pytest.Pytester, bin_dir: Path, mesh_under_test: str,
                                                   fault: str, check: tuple[str, str]):
-    """The same check passes on kwok without the fault (test above); with it, it must fail."""
+    """The same check passes on kwok without the fault (test above); with it, it must fail. Linkerd's identity
+    check reads the Events the agent posts as its identity controller, which withholds the faulted account's."""
     must_fail = check[1].format(mesh=mesh_under_test)
     broken = _outcomes(_run(pytester, str(REPO / "tests" / check[0]), f"--mesh={mesh_under_test}",
                             "--mesh-cluster=kwok", f"--mesh-k8s-bin-dir={bin_dir}", f"--mesh-sim-fault={fault}"))

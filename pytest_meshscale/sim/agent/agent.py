@@ -67,21 +67,31 @@ class Agent:
         self.metrics: tuple[str, MetricsEndpoint] | None = None  # (the endpoint's ip:port, its server)
         self.admission: tuple[str, AdmissionEndpoint] | None = None  # likewise, the mesh's webhook
 
-    def _preferred_versions(self) -> dict[str, str]:
-        """group -> the version the API server prefers; groups it does not serve are absent."""
-        found = {"": "v1"}
+    def _discover(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(group -> the version the API server prefers, watched resource -> the version to watch it in: its
+        group's preferred one when that serves the kind, else the group's first other version that does, as
+        kubectl's REST mapper picks; Linkerd's group prefers v1beta3, which lacks its v1alpha1-only kinds).
+        Groups and kinds the API server does not serve are absent."""
+        preferred, served = {"": "v1"}, {w.resource: "v1" for w in WATCHED if not w.group}
         for group in sorted({w.group for w in WATCHED if w.group}):
             status, body = self.client.request("GET", f"/apis/{group}", ok=(404,))
-            if status == 200:
-                found[group] = str(body["preferredVersion"]["version"])
-        return found
+            if status != 200:
+                continue
+            preferred[group] = str(body["preferredVersion"]["version"])
+            others = [str(v["version"]) for v in body.get("versions") or [] if v["version"] != preferred[group]]
+            for version in (preferred[group], *others):
+                _, listing = self.client.request("GET", f"/apis/{group}/{version}", ok=(404,))
+                for resource in (listing or {}).get("resources") or []:
+                    served.setdefault(f"{resource['name']}.{group}", version)
+        return preferred, served
 
     def start(self, timeout: float = 60.0) -> Agent:
-        versions = self._preferred_versions()
-        self.writers = self.runtime.dataplane.model.writers(self.client, self.mirror, versions, self.log)
+        versions, served = self._discover()
+        self.writers = self.runtime.dataplane.model.writers(self.client, self.mirror, versions, self.context,
+                                                            self.log)
         for kind in WATCHED:
-            if kind.group in versions:
-                self.informers.append(Informer(self.client, self.mirror, kind, versions[kind.group],
+            if kind.resource in served:
+                self.informers.append(Informer(self.client, self.mirror, kind, served[kind.resource],
                                                self.log).start())
         missing = wait_synced(self.informers, timeout)
         if missing:

@@ -2,8 +2,9 @@
 sim/dataplane, sim/images, sim/perf; each mesh's own in its SimMesh.watched), keyed as the Store keys them
 ("<plural>" or "<plural>.<group>").
 
-A group's version is the API server's preferred one (discovery), so an upgraded CRD keeps working; a kind
-whose group is not served (the mesh's CRDs are installed only for that mesh) is simply not watched.
+A kind's version is found by discovery (Agent._discover): its group's preferred one when that serves it, else the
+group's first other that does, so an upgraded CRD keeps working; a kind not served (the mesh's CRDs are installed
+only for that mesh) is simply not watched.
 """
 
 from __future__ import annotations

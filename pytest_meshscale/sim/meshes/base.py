@@ -136,8 +136,9 @@ class SimMesh:
         write at once. `created`: the install's objects as the API server returned them; `nodes` likewise."""
         return [], []
 
-    def writers(self, client: Any, mirror: Any, versions: Mapping[str, str], log: Log) -> list[Writer]:
-        """Started writers the agent runs on kwok (`versions`: API group -> preferred version served)."""
+    def writers(self, client: Any, mirror: Any, versions: Mapping[str, str], ctx: SimContext, log: Log) -> list[Writer]:
+        """Started writers the agent runs on kwok (`versions`: API group -> preferred version served; `ctx`: the
+        faults a controller of the mesh acts on, as its `controllers` get them on the sim)."""
         return []
 
     # ---- the data plane --------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ class IstioAmbientSim(SimMesh):
         server, so it is PUT again)."""
         return [], [o for o in created if o.get("status") and o["kind"] == "GatewayClass"]
 
-    def writers(self, client: Any, mirror: Any, versions: Mapping[str, str], log: Log) -> list[Writer]:
+    def writers(self, client: Any, mirror: Any, versions: Mapping[str, str], ctx: SimContext, log: Log) -> list[Writer]:
         if GATEWAY_GROUP not in versions:
             return []
         from .waypoint_writer import WaypointWriter  # late: the agent's modules import the images, hence us

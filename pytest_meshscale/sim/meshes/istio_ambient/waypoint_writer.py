@@ -8,14 +8,13 @@ It reacts to the Mirror's events (gateways and the waypoint pods), one reconcile
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ...agent.informer import Client
 from ...agent.mirror import Mirror
-from ...control_plane.kubeapi import ApiError, path_of
+from ...agent.workqueue import Key, MirrorController
+from ...control_plane.kubeapi import path_of
 from ...controllers.objects import is_ready
 from .waypoints import MANAGED, NAME_LABEL, WAYPOINT_CLASS, waypoint_children, waypoint_status
 
@@ -26,35 +25,22 @@ RETRY_S = 0.5
 Obj = dict[str, Any]
 
 
-class WaypointWriter:
+class WaypointWriter(MirrorController):
+    name = "waypoint"
+
     def __init__(self, client: Client, mirror: Mirror, version: str, log: Callable[[str], None]) -> None:
-        self.client, self.mirror, self.version, self.log = client, mirror, version, log
+        self.client, self.version = client, version
         self._made: set[tuple[str, str]] = set()  # (Gateway uid, resource) created
-        self._keys: queue.Queue[tuple[str, str] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="meshscale-agent-waypoints", daemon=True)
-        mirror.subscribe(self._route)
+        super().__init__(mirror, log)
 
-    def start(self) -> WaypointWriter:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._keys.put(None)
-
-    def _route(self, event: str, resource: str, obj: Obj) -> None:
+    def route(self, event: str, resource: str, obj: Obj) -> Iterable[Key]:
         meta = obj.get("metadata") or {}
         labels = meta.get("labels") or {}
         if resource == GATEWAYS and event != "DELETED":
-            self._keys.put((meta.get("namespace", ""), meta.get("name", "")))
-        elif resource == "pods" and MANAGED in labels and NAME_LABEL in labels:
-            self._keys.put((meta.get("namespace", ""), labels[NAME_LABEL]))
-
-    def _run(self) -> None:
-        while (key := self._keys.get()) is not None:
-            try:
-                self._reconcile(*key)
-            except (OSError, ApiError) as exc:  # the next event for this Gateway tries again
-                self.log(f"agent: waypoint {key[0]}/{key[1]}: {exc}")
+            return [(meta.get("namespace", ""), meta.get("name", ""))]
+        if resource == "pods" and MANAGED in labels and NAME_LABEL in labels:
+            return [(meta.get("namespace", ""), labels[NAME_LABEL])]
+        return []
 
     def _owned_by(self, obj: Obj, uid: str) -> bool:
         status, found = self.client.request("GET", path_of(obj, name=True), ok=(404,))
@@ -62,7 +48,7 @@ class WaypointWriter:
             return False
         return any(o.get("uid") == uid for o in (found.get("metadata") or {}).get("ownerReferences") or [])
 
-    def _reconcile(self, ns: str, name: str) -> None:
+    def reconcile(self, ns: str, name: str) -> None:
         gw = self.mirror.try_get(GATEWAYS, ns, name)
         if gw is None or (gw.get("spec") or {}).get("gatewayClassName") != WAYPOINT_CLASS:
             return
@@ -73,7 +59,7 @@ class WaypointWriter:
             if self.client.create(obj) is None and not self._owned_by(obj, uid):
                 # A Gateway of the same name was deleted a moment ago and the garbage collector has yet to
                 # delete its child: adopting it would leave this Gateway without one once it goes. Try again.
-                threading.Timer(RETRY_S, self._keys.put, args=((ns, name),)).start()
+                self.requeue((ns, name), RETRY_S)
                 continue
             self._made.add((uid, resource))
         pods = self.mirror.list("pods", ns, label_selector=f"{NAME_LABEL}={name}")[0]

@@ -6,7 +6,10 @@ renewed by the proxy (values.yaml identity.issuer.issuanceLifetime), and posts a
 The identity-missing fault: the controller issues nothing for the pods of ServiceAccount `default` in the first
 namespace (by name) annotated `linkerd.io/inject: enabled`, as when their CSRs are refused; their proxies hold
 no certificate, cannot terminate mTLS, and meshed clients cannot reach them (the fleet's loadservice pods in
-its first namespace)."""
+its first namespace).
+
+On the sim the controller below writes the Event into the Store; on kwok the agent posts the same Event through
+the Kubernetes API (identity_writer.py), so both share what is issued (event_name, issued_event) and the fault."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from ...store import ApiError
 from ..base import Obj
 from .inject import INJECT, meshed
 
-__all__ = ["ISSUED", "LIFETIME", "IdentityController", "identity", "identity_missing"]
+__all__ = ["ISSUED", "LIFETIME", "IdentityController", "event_name", "identity", "identity_missing", "issued_event"]
 
 ISSUED = "IssuedLeafCertificate"
 LIFETIME = datetime.timedelta(hours=24)
@@ -46,6 +49,26 @@ def identity_missing(store: Any, faults: Faults, pod: Obj) -> bool:
     return bool(injected) and (pod.get("metadata") or {}).get("namespace") == injected[0]
 
 
+def event_name(pod: Obj) -> tuple[str, str, str]:
+    """(namespace, ServiceAccount, Event name) of the pod's IssuedLeafCertificate: one name per ServiceAccount."""
+    ns, account = str(pod["metadata"]["namespace"]), _account(pod)
+    return ns, account, f"{account}.{hashlib.sha256(identity(account, ns).encode()).hexdigest()[:16]}"
+
+
+def issued_event(ns: str, account: str, name: str, now: datetime.datetime) -> Obj:
+    """The Event the controller posts on the ServiceAccount once it signed a certificate for it at `now`."""
+    until = (now + LIFETIME).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
+    digest = hashlib.sha256(f"{identity(account, ns)}{until}".encode()).hexdigest()
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": ns},
+        "involvedObject": {"kind": "ServiceAccount", "namespace": ns, "name": account, "apiVersion": "v1"},
+        "reason": ISSUED, "type": "Normal", "count": 1, "firstTimestamp": stamp, "lastTimestamp": stamp,
+        "message": f"issued certificate for {identity(account, ns)} until {until}: {digest}",
+        "source": {"component": "linkerd-identity"},
+    }
+
+
 class IdentityController:
     """One IssuedLeafCertificate Event per meshed ServiceAccount, when its first proxy asks for a certificate."""
 
@@ -64,25 +87,11 @@ class IdentityController:
         pod = self.store.try_get("pods", key[1], key[2])
         if pod is None or identity_missing(self.store, self.faults, pod):
             return
-        ns, account = key[1], _account(pod)
-        name = f"{account}.{hashlib.sha256(identity(account, ns).encode()).hexdigest()[:16]}"
+        ns, account, name = event_name(pod)
         if self.store.try_get("events", ns, name) is not None:
             return  # kubectl shows one event per ServiceAccount, its count growing: one is enough here
         try:
-            self.store.create("events", self.event(ns, account, name, datetime.datetime.now(datetime.UTC)))
+            self.store.create("events", issued_event(ns, account, name, datetime.datetime.now(datetime.UTC)))
         except ApiError as exc:
             if exc.code != 409:
                 raise
-
-    @staticmethod
-    def event(ns: str, account: str, name: str, now: datetime.datetime) -> Obj:
-        until = (now + LIFETIME).strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
-        digest = hashlib.sha256(f"{identity(account, ns)}{until}".encode()).hexdigest()
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {
-            "apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": ns},
-            "involvedObject": {"kind": "ServiceAccount", "namespace": ns, "name": account, "apiVersion": "v1"},
-            "reason": ISSUED, "type": "Normal", "count": 1, "firstTimestamp": stamp, "lastTimestamp": stamp,
-            "message": f"issued certificate for {identity(account, ns)} until {until}: {digest}",
-            "source": {"component": "linkerd-identity"},
-        }

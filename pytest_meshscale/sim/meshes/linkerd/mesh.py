@@ -12,6 +12,7 @@ an inference). A pair with an unmeshed end is plaintext on the app port. Open-so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ...dataplane.netpol import enforce_netpols
@@ -22,7 +23,7 @@ from ...dataplane.wire import WireView, plain, same_node
 from ...faults import Faults
 from ...perf.loadbook import LoadBook
 from ...store import Store
-from ..base import ComponentLoad, MeshController, Obj, SimContext, SimMesh, TlsListener
+from ..base import ComponentLoad, Log, MeshController, Obj, SimContext, SimMesh, TlsListener, Writer
 from .components import INBOUND, NAMESPACE, PROXY, install_linkerd
 from .identity import IdentityController, identity_missing
 from .inject import inject_pod, meshed
@@ -47,6 +48,7 @@ class LinkerdSim(SimMesh):
                         "networkpolicies.networking.k8s.io")
     tls_ports = (INBOUND,)
     perf_paths = (HTTP, TCP)
+    admitted = ("pods",)  # the proxy injector (on kwok: the agent's webhook)
 
     def install(self, store: Store, ctx: SimContext) -> None:
         install_linkerd(store)
@@ -57,6 +59,11 @@ class LinkerdSim(SimMesh):
 
     def controllers(self, store: Store, ctx: SimContext) -> tuple[MeshController, ...]:
         return (IdentityController(store, ctx.faults),)
+
+    def writers(self, client: Any, mirror: Any, versions: Mapping[str, str], ctx: SimContext, log: Log) -> list[Writer]:
+        from .identity_writer import IdentityWriter  # late: the agent's modules import the images, hence us
+
+        return [IdentityWriter(client, mirror, ctx.faults, log).start()]
 
     def policy(self, topo: Topology, faults: Faults, src: Peer, src_pod: Obj | None, req: Request) -> Outcome:
         outcome = evaluate_linkerd(topo, faults, src, src_pod, req)
