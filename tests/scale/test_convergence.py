@@ -1,5 +1,6 @@
 """Policy propagation time and scale-up convergence time, measured with pytest-benchmark (pedantic, a few
-rounds). pytest-benchmark turns itself off under xdist, so these say they are skipped there."""
+rounds). pytest-benchmark turns itself off under xdist and then runs the function once, untimed: there these
+still check that one round converges, and say that nothing was timed."""
 
 import pytest
 
@@ -9,14 +10,18 @@ ROUNDS = 3
 
 
 @pytest.fixture
-def not_under_xdist(request):
-    # On an xdist worker `-n` reads as unset (xdist resets it there), so ask whether this is a worker.
+def timed(request) -> bool:
+    """False on an xdist worker, where pytest-benchmark runs one untimed round (`-n` reads as unset on a worker,
+    xdist resets it there, so ask whether this is one)."""
     if hasattr(request.config, "workerinput"):
-        pytest.skip("pytest-benchmark disables itself under xdist; run without -n to measure convergence")
+        print("meshscale: pytest-benchmark disables itself under xdist: one round checked, not timed "
+              "(run without -n to measure convergence)")
+        return False
+    return True
 
 
 @pytest.mark.mesh_requires("l4-policy")
-def test_policy_propagation_time(not_under_xdist, benchmark, policy, probe, meshscale_settings):
+def test_policy_propagation_time(timed, benchmark, policy, probe, meshscale_settings):
     """Time from applying the seed's per-namespace policy to the whole probe matrix matching it."""
     case = policy.load("l4-namespace")
     limit = meshscale_settings.profile.thresholds.max_policy_propagation_s or 30.0
@@ -28,12 +33,13 @@ def test_policy_propagation_time(not_under_xdist, benchmark, policy, probe, mesh
         rounds.append(result)
 
     benchmark.pedantic(apply_and_converge, setup=policy.applied.remove, rounds=ROUNDS, iterations=1)
+    assert len(rounds) == (ROUNDS if timed else 1), rounds
     unmatched = [r for r in rounds if r.elapsed_s >= limit]
     assert not unmatched, f"policy did not converge within {limit} s in {len(unmatched)}/{len(rounds)} rounds"
     benchmark.extra_info["probe_rounds"] = [r.rounds for r in rounds]
 
 
-def test_scale_up_convergence_time(not_under_xdist, benchmark, cluster, fleet, meshscale_settings):
+def test_scale_up_convergence_time(timed, benchmark, cluster, fleet, meshscale_settings):
     """Time for one service to go from its profile size to the top of the churn range, all pods ready."""
     profile = meshscale_settings.profile
     ns = fleet.namespaces[0]
