@@ -10,14 +10,12 @@ ROUNDS = 3
 
 
 @pytest.fixture
-def timed(request) -> bool:
-    """False on an xdist worker, where pytest-benchmark runs one untimed round (`-n` reads as unset on a worker,
-    xdist resets it there, so ask whether this is one)."""
-    if hasattr(request.config, "workerinput"):
-        print("meshscale: pytest-benchmark disables itself under xdist: one round checked, not timed "
-              "(run without -n to measure convergence)")
-        return False
-    return True
+def timed(benchmark) -> bool:
+    """False where pytest-benchmark is off (under xdist, or --benchmark-disable): it then runs one untimed round."""
+    if not benchmark.enabled:
+        print("meshscale: pytest-benchmark is disabled (it disables itself under xdist): one round checked, not "
+              "timed (run without -n to measure convergence)")
+    return bool(benchmark.enabled)
 
 
 @pytest.mark.mesh_requires("l4-policy")

@@ -221,3 +221,18 @@ def test_an_existing_kubeconfig_is_not_overwritten(tmp_path):
     out = _cli("up", "--mesh", "cilium", "--kubeconfig", str(tmp_path / "kc"))
     assert out.returncode == 2 and "already exists (give --force" in out.stderr
     assert (tmp_path / "kc").read_text() == "mine"
+
+
+def test_free_ports_for_children_are_outside_the_ephemeral_range_and_skip_busy_ones() -> None:
+    """An ephemeral port could be handed to another process's outgoing connection before the child binds it."""
+    import random
+
+    from pytest_meshscale.sim.control_plane import processes
+
+    low, high = processes._ephemeral()
+    ports = {processes.free_port() for _ in range(20)}
+    assert all(not low <= p <= high and p >= 1024 for p in ports), (low, high, sorted(ports))
+    first = processes.free_port(random.Random(7))
+    with socket.create_server(("127.0.0.1", first)):  # that port is now taken: the same choices skip it
+        again = processes.free_port(random.Random(7))
+    assert again != first and not low <= again <= high

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import random
 import socket
 import ssl
 import subprocess
@@ -36,8 +37,36 @@ class ComponentError(RuntimeError):
     """A component exited or never became healthy: one line with the tail of its log."""
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+BELOW_EPHEMERAL = 10_000  # how many ports under the ephemeral range to choose from
+
+
+def _ephemeral() -> tuple[int, int]:
+    try:
+        low, high = (int(x) for x in EPHEMERAL_RANGE.read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+    return low, high
+
+
+def free_port(rng: random.Random | None = None) -> int:
+    """A free loopback port for a child to bind a moment later, chosen OUTSIDE the kernel's ephemeral range:
+    a port the kernel hands out for `bind(0)` is also what it gives any outgoing connection, so between our
+    check and the child's bind another process's connection could take it ("bind: address already in use",
+    seen under `pytest -n 2` with two control planes starting). Ports below that range are never given out
+    unasked; two runs picking the same one at once is a 1-in-10,000 chance per port, and the check still runs."""
+    rng = rng or random.SystemRandom()
+    low, high = _ephemeral()
+    pool = range(max(1024, low - BELOW_EPHEMERAL), low) if low > 2048 else range(high + 1, 65536)
+    for _ in range(100):
+        port = rng.choice(pool)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # that whole range busy: the kernel's choice
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
