@@ -19,9 +19,22 @@ import yaml
 
 from .base import ClusterError
 
-__all__ = ["AsyncKube", "resource_path"]
+__all__ = ["AsyncKube", "list_head_version", "resource_path"]
 
 _RV = re.compile(rb'"resourceVersion":"(\d+)"')
+# a list's own resourceVersion: in its metadata, which both kube-apiserver and the sim write before the items
+_LIST_RV = re.compile(rb'"metadata":\s*\{[^{}]*?"resourceVersion":\s*"(\d+)"')
+LIST_HEAD_MAX = 64 * 1024  # the metadata is in the first bytes; a body without it there is not a list
+
+
+def list_head_version(head: bytes) -> str | None:
+    """The list's resourceVersion from the first bytes of its body: "" when its metadata has none (the items have
+    begun), None while undecided. Only what precedes "items" is searched: an item's version is not the list's."""
+    cut = head.find(b'"items"')
+    found = _LIST_RV.search(head if cut < 0 else head[:cut])
+    if found:
+        return found.group(1).decode()
+    return "" if cut >= 0 or len(head) >= LIST_HEAD_MAX else None
 
 
 def resource_path(group: str, version: str, resource: str, namespace: str | None = None, name: str = "",
@@ -91,6 +104,21 @@ class AsyncKube:
             return resp.status, json.loads(raw) if raw else None
         except ValueError:
             return resp.status, None
+
+    async def list_version(self, path: str, query: Mapping[str, str], timeout_s: float = 120) -> tuple[int, str]:
+        """LIST without keeping the items: (status, the list's resourceVersion, "" if none). The body is read as
+        it streams and dropped, so a thousand informers' LISTs of every EndpointSlice (tens of MB each at full
+        scale) cost the server what they cost it, and this process only a chunk at a time: decoding them whole,
+        64 at once, took the emulator past 14 GiB at 1,000 nodes."""
+        headers = {"Accept": "application/json"}
+        async with self.session.get(self.server + path, params=query, headers=headers,
+                                    timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+            head, version = b"", None
+            async for chunk in resp.content.iter_any():
+                if version is None:
+                    head += chunk
+                    version = list_head_version(head)
+            return resp.status, version or ""
 
     async def watch(self, path: str, query: Mapping[str, str], on_chunk: Callable[[bytes], Awaitable[None] | None],
                     ) -> str:

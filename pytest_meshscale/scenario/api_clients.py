@@ -179,14 +179,7 @@ class ApiClientsEmulator:
             try:
                 async with gate if not synced else _Nothing():
                     await inst.bucket.take()
-                    status, doc = await self._kube.request("GET", path, query={**query, "resourceVersion": "0"})
-                    self.counts.lists += 1
-                    if status != 200:
-                        raise ClusterError(f"{inst.name}: LIST {path}: HTTP {status}")
-                    rv = str(doc["metadata"]["resourceVersion"])
-                    if handler is not None:
-                        for item in doc.get("items") or []:
-                            await handler("ADDED", item)
+                    rv = await self._list(inst, path, {**query, "resourceVersion": "0"}, handler)
                     if not synced:
                         synced = True
                         self._pending -= 1
@@ -207,6 +200,25 @@ class ApiClientsEmulator:
             except (TimeoutError, aiohttp.ClientError, ClusterError, KeyError, ValueError) as exc:
                 self.counts.error(f"{inst.name} {w.resource}: {type(exc).__name__}: {exc}"[:300])
                 await asyncio.sleep(1 + self._rng.random())  # then LIST again, as a reflector does
+
+    async def _list(self, inst: Instance, path: str, query: dict[str, str], handler: Any) -> str:
+        """The informer's LIST; its items are decoded only for a client whose writes act on them (the node's
+        pods, namespaces...), the rest stream through and are dropped (AsyncKube.list_version)."""
+        assert self._kube is not None
+        if handler is None:
+            status, rv = await self._kube.list_version(path, query)
+        else:
+            status, doc = await self._kube.request("GET", path, query=query)
+            rv = str(((doc or {}).get("metadata") or {}).get("resourceVersion") or "")
+        self.counts.lists += 1
+        if status != 200:
+            raise ClusterError(f"{inst.name}: LIST {path}: HTTP {status}")
+        if not rv:
+            raise ClusterError(f"{inst.name}: LIST {path}: no resourceVersion in the list's metadata")
+        if handler is not None:
+            for item in doc.get("items") or []:
+                await handler("ADDED", item)
+        return rv
 
     async def _stop(self) -> None:
         for task in self._tasks:

@@ -93,3 +93,17 @@ def test_the_bucket_is_client_go_s_burst_then_qps() -> None:
 
     assert asyncio.run(take(5)) < 0.05  # the burst goes at once
     assert 0.45 <= asyncio.run(take(15)) < 0.8  # then 10 more at 20/s
+
+
+def test_a_lists_own_version_is_found_in_its_metadata_not_in_an_items() -> None:
+    """Informers whose items no write needs stream their LIST and keep only this (AsyncKube.list_version)."""
+    from pytest_meshscale.cluster.async_api import list_head_version
+
+    real = b'{"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"812"},' \
+           b'"items":[{"metadata":{"name":"a","resourceVersion":"7"}}]}'
+    sim = b'{"kind": "ServiceList", "apiVersion": "v1", "metadata": {"continue": "", "resourceVersion": "95"},' \
+          b'"items":[{"metadata": {"resourceVersion": "3"}}]}'
+    first_item_only = b'{"kind":"PodList","metadata":{},"items":[{"metadata":{"name":"p","resourceVersion":"5"}}]}'
+    assert [list_head_version(b) for b in (real, sim)] == ["812", "95"]
+    assert list_head_version(first_item_only) == ""  # an item's version is never taken for the list's
+    assert list_head_version(real[:40]) is None  # not decided until the metadata or the items arrive
