@@ -19,22 +19,28 @@ import yaml
 
 from .base import ClusterError
 
-__all__ = ["AsyncKube", "list_head_version", "resource_path"]
+__all__ = ["AsyncKube", "list_head_version", "list_tail_version", "resource_path"]
 
 _RV = re.compile(rb'"resourceVersion":"(\d+)"')
 # a list's own resourceVersion: in its metadata, which both kube-apiserver and the sim write before the items
 _LIST_RV = re.compile(rb'"metadata":\s*\{[^{}]*?"resourceVersion":\s*"(\d+)"')
-LIST_HEAD_MAX = 64 * 1024  # the metadata is in the first bytes; a body without it there is not a list
+_LIST_TAIL_RV = re.compile(rb'"metadata":\s*\{[^{}]*?"resourceVersion":\s*"(\d+)"[^{}]*\}\s*\}\s*$')
+LIST_HEAD_MAX = LIST_TAIL_MAX = 64 * 1024  # a list's own metadata is in its first or last bytes
 
 
 def list_head_version(head: bytes) -> str | None:
-    """The list's resourceVersion from the first bytes of its body: "" when its metadata has none (the items have
-    begun), None while undecided. Only what precedes "items" is searched: an item's version is not the list's."""
+    """The list's resourceVersion from the first bytes of its body, or None when it is not there: built-in kinds'
+    lists put their metadata before the items; custom resources' (unstructured, keys sorted) after them."""
     cut = head.find(b'"items"')
     found = _LIST_RV.search(head if cut < 0 else head[:cut])
-    if found:
-        return found.group(1).decode()
-    return "" if cut >= 0 or len(head) >= LIST_HEAD_MAX else None
+    return found.group(1).decode() if found else None
+
+
+def list_tail_version(tail: bytes) -> str:
+    """The list's resourceVersion from the last bytes of its body: its metadata when that is the object's last key
+    (custom resources' lists); "" when not there. An item's metadata is never last: the items' array closes after."""
+    found = _LIST_TAIL_RV.search(tail)
+    return found.group(1).decode() if found else ""
 
 
 def resource_path(group: str, version: str, resource: str, namespace: str | None = None, name: str = "",
@@ -113,12 +119,13 @@ class AsyncKube:
         headers = {"Accept": "application/json"}
         async with self.session.get(self.server + path, params=query, headers=headers,
                                     timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
-            head, version = b"", None
+            head, tail, version = b"", b"", None
             async for chunk in resp.content.iter_any():
-                if version is None:
+                if version is None and len(head) < LIST_HEAD_MAX:
                     head += chunk
                     version = list_head_version(head)
-            return resp.status, version or ""
+                tail = (tail + chunk)[-LIST_TAIL_MAX:]
+            return resp.status, version if version is not None else list_tail_version(tail)
 
     async def watch(self, path: str, query: Mapping[str, str], on_chunk: Callable[[bytes], Awaitable[None] | None],
                     ) -> str:

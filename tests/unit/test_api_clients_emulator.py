@@ -97,13 +97,18 @@ def test_the_bucket_is_client_go_s_burst_then_qps() -> None:
 
 def test_a_lists_own_version_is_found_in_its_metadata_not_in_an_items() -> None:
     """Informers whose items no write needs stream their LIST and keep only this (AsyncKube.list_version)."""
-    from pytest_meshscale.cluster.async_api import list_head_version
+    from pytest_meshscale.cluster.async_api import list_head_version, list_tail_version
 
     real = b'{"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"812"},' \
            b'"items":[{"metadata":{"name":"a","resourceVersion":"7"}}]}'
     sim = b'{"kind": "ServiceList", "apiVersion": "v1", "metadata": {"continue": "", "resourceVersion": "95"},' \
           b'"items":[{"metadata": {"resourceVersion": "3"}}]}'
     first_item_only = b'{"kind":"PodList","metadata":{},"items":[{"metadata":{"name":"p","resourceVersion":"5"}}]}'
+    # kube-apiserver writes custom resources' lists with sorted keys: the items first, the list's metadata last
+    custom = b'{"apiVersion":"cilium.io/v2","items":[{"kind":"CiliumIdentity","metadata":{"name":"1",' \
+             b'"resourceVersion":"40"}}],"kind":"CiliumIdentityList","metadata":{"continue":"","resourceVersion":"456"}}'
     assert [list_head_version(b) for b in (real, sim)] == ["812", "95"]
-    assert list_head_version(first_item_only) == ""  # an item's version is never taken for the list's
-    assert list_head_version(real[:40]) is None  # not decided until the metadata or the items arrive
+    assert list_head_version(custom) is None and list_tail_version(custom) == "456"
+    assert list_head_version(first_item_only) is None  # an item's version is never taken for the list's
+    assert list_tail_version(first_item_only) == ""
+    assert list_tail_version(custom[-30:]) == ""  # the metadata cut off: not a version
