@@ -24,8 +24,9 @@ __all__ = ["AsyncKube", "list_head_version", "list_tail_version", "resource_path
 _RV = re.compile(rb'"resourceVersion":"(\d+)"')
 # a list's own resourceVersion: in its metadata, which both kube-apiserver and the sim write before the items
 _LIST_RV = re.compile(rb'"metadata":\s*\{[^{}]*?"resourceVersion":\s*"(\d+)"')
-_LIST_TAIL_RV = re.compile(rb'"metadata":\s*\{[^{}]*?"resourceVersion":\s*"(\d+)"[^{}]*\}\s*\}\s*$')
-LIST_HEAD_MAX = LIST_TAIL_MAX = 64 * 1024  # a list's own metadata is in its first or last bytes
+_LIST_TAIL_RV = re.compile(_LIST_RV.pattern + rb'[^{}]*\}\s*\}\s*$')  # the same metadata, closing the body
+LIST_HEAD_MAX = 64 * 1024  # the metadata is in the first bytes (built-in kinds) ...
+LIST_TAIL_MAX = 4 * 1024  # ... or the last (custom resources): a few hundred bytes without paging
 
 
 def list_head_version(head: bytes) -> str | None:
@@ -124,7 +125,7 @@ class AsyncKube:
                 if version is None and len(head) < LIST_HEAD_MAX:
                     head += chunk
                     version = list_head_version(head)
-                tail = (tail + chunk)[-LIST_TAIL_MAX:]
+                tail = (tail + chunk[-LIST_TAIL_MAX:])[-LIST_TAIL_MAX:]  # a bounded copy per chunk
             return resp.status, version if version is not None else list_tail_version(tail)
 
     async def watch(self, path: str, query: Mapping[str, str], on_chunk: Callable[[bytes], Awaitable[None] | None],
