@@ -14,6 +14,7 @@ from .svg_api_timeline import api_timeline_svg
 __all__ = ["attach_pressure", "pressure_table"]
 
 MIB = 1024 * 1024
+MIN_WIDTH = 14
 
 
 def _usage(u: ServerUsage | None) -> tuple[str, str]:
@@ -68,9 +69,12 @@ def pressure_table(results: Sequence[PressureResult]) -> str:
     head += [f"- {r.mesh}: missing here: {m}" for r in results for m in r.missing]
     cols = [_column(r) for r in results]
     width = max(len(x) for x in ROWS)
-    lines = [f"{'':<{width}}  " + "  ".join(f"{r.mesh:<22}" for r in results)]
-    lines += [f"{row:<{width}}  " + "  ".join(f"{c[i]:<22}" for c in cols) for i, row in enumerate(ROWS)]
-    return "\n".join(head + [""] + lines) + "\n"
+    # each column as wide as its longest cell: a fixed width let the sim's "no etcd" reason push the next mesh over
+    widths = [max(MIN_WIDTH, len(r.mesh), *map(len, c)) for r, c in zip(results, cols)]
+    lines = [f"{'':<{width}}  " + "  ".join(f"{r.mesh:<{w}}" for r, w in zip(results, widths))]
+    lines += [f"{row:<{width}}  " + "  ".join(f"{c[i]:<{w}}" for c, w in zip(cols, widths))
+              for i, row in enumerate(ROWS)]
+    return "\n".join(head + [""] + [line.rstrip() for line in lines]) + "\n"
 
 
 def attach_pressure(results: Sequence[PressureResult]) -> None:

@@ -76,3 +76,14 @@ def test_attached_next_to_the_table_only_when_there_is_a_timeline(monkeypatch):
     api_pressure_table.attach_pressure([PressureResult("cilium", "kwok", "", None, "not measured: 403")])
     assert [sorted(a) for a in attached] == [["api-pressure-over-time.svg", "api-pressure.json", "api-pressure.txt"],
                                              ["api-pressure.json", "api-pressure.txt"]]
+
+
+def test_table_columns_stay_aligned_when_a_cell_is_long():
+    """A reason longer than any figure (the sim's "no etcd") must not push the next mesh's column over."""
+    long = PressureResult("cilium", "sim", "emulated clients", None, "not measured: " + "x" * 60)
+    short = PressureResult("istio-ambient", "sim", "emulated clients", None, "not measured: 403")
+    lines = api_pressure_table.pressure_table([long, short]).splitlines()
+    header = next(n for n, line in enumerate(lines) if "istio-ambient" in line and "cilium" in line)
+    start = lines[header].index("istio-ambient")
+    first = lines[header + 1]  # the first row holds each mesh's reason
+    assert first.index("x" * 60) < start and first[start - 2:] == "  not measured: 403"
