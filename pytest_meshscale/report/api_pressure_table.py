@@ -70,9 +70,9 @@ def pressure_table(results: Sequence[PressureResult]) -> str:
     cols = [_column(r) for r in results]
     width = max(len(x) for x in ROWS)
     # each column as wide as its longest cell: a fixed width let the sim's "no etcd" reason push the next mesh over
-    widths = [max(MIN_WIDTH, len(r.mesh), *map(len, c)) for r, c in zip(results, cols)]
-    lines = [f"{'':<{width}}  " + "  ".join(f"{r.mesh:<{w}}" for r, w in zip(results, widths))]
-    lines += [f"{row:<{width}}  " + "  ".join(f"{c[i]:<{w}}" for c, w in zip(cols, widths))
+    widths = [max(MIN_WIDTH, len(r.mesh), *map(len, c)) for r, c in zip(results, cols, strict=True)]
+    lines = [f"{'':<{width}}  " + "  ".join(f"{r.mesh:<{w}}" for r, w in zip(results, widths, strict=True))]
+    lines += [f"{row:<{width}}  " + "  ".join(f"{c[i]:<{w}}" for c, w in zip(cols, widths, strict=True))
               for i, row in enumerate(ROWS)]
     return "\n".join(head + [""] + [line.rstrip() for line in lines]) + "\n"
 

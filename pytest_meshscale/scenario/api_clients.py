@@ -18,22 +18,25 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
+from .. import progress
 from ..cluster.async_api import AsyncKube, resource_path
 from ..cluster.base import MANAGED_BY_LABEL, RUN_LABEL, Cluster, ClusterError
 from ..data.api_clients import load_api_clients, load_crds
 from ..model.api_clients import ApiClient, ClientWatch, MeshClients
 from .emulated_writes import Writer
 
-__all__ = ["ApiClientsEmulator", "EmulationCounts", "statement"]
+__all__ = ["ApiClientsEmulator", "EmulationCounts", "NotWarm", "statement"]
 
 WATCH_TIMEOUT_S = (300, 600)  # client-go's reflector: minWatchTimeout 5 min, times 1 + rand
 START_CONCURRENCY = 64  # connections opened at once while starting: a ramp, not a thundering herd
+PROGRESS_S = 30.0
+STALL_S = 180.0  # no informer synced for this long: the API server is not keeping up, or something is wrong
 
 
 def statement(mesh: str, clients: MeshClients, nodes: int) -> str:
@@ -41,6 +44,11 @@ def statement(mesh: str, clients: MeshClients, nodes: int) -> str:
     made = ", ".join(f"{c.count(nodes)} {c.name}" for c in clients.clients if c.watches or c.writes)
     return (f"EMULATED clients ({mesh}: {made}; fixtures/meshes/{mesh}/api-clients.yaml): their LISTs, WATCHes "
             "and churn-driven writes at their client-go rate limits are made by pytest-meshscale, not by the mesh")
+
+
+class NotWarm(ClusterError):
+    """The emulated clients' informers did not all get their first LIST: the window cannot start. Not a "not
+    measured" (that is for a cluster that denies /metrics): the run fails and says how far it got."""
 
 
 @dataclass
@@ -105,15 +113,29 @@ class ApiClientsEmulator:
         self.writer: Writer | None = None
         self._pending = 0
         self._warm = threading.Event()
+        self.synced_s: float | None = None  # start() to every informer's first LIST
 
     # -- lifecycle (called from the test's thread)
-    def start(self, timeout_s: float = 300) -> ApiClientsEmulator:
+    def start(self, timeout_s: float = 300, stall_s: float = STALL_S,
+              say: Callable[[str], None] = progress.say) -> ApiClientsEmulator:
+        """Start every informer and wait until each has its first LIST. At 1,000 nodes that is ~16,000 LISTs,
+        many of every EndpointSlice, and takes minutes on 2 cores: progress every PROGRESS_S through `say`, and
+        NotWarm when no informer synced for `stall_s` or all of them not within `timeout_s`."""
+        t0 = time.monotonic()
         self._thread.start()
-        future = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
-        future.result(timeout_s)
-        if not self._warm.wait(timeout_s):
-            raise ClusterError(f"emulated {self.mesh} clients: {self._pending} informers not synced after "
-                               f"{timeout_s:g} s")
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout_s)
+        total, last_done, last_change = self._pending, -1, t0
+        while not self._warm.wait(min(PROGRESS_S, max(0.0, t0 + timeout_s - time.monotonic()))):
+            now, done = time.monotonic(), total - self._pending
+            if done != last_done:
+                last_done, last_change = done, now
+            say(f"meshscale: emulated {self.mesh} clients: {done} of {total} informers synced ({now - t0:.0f} s)")
+            if now - last_change >= stall_s or now - t0 >= timeout_s:
+                why = f"none synced for {now - last_change:.0f} s" if now - last_change >= stall_s \
+                    else f"not all within {timeout_s:g} s"
+                raise NotWarm(f"emulated {self.mesh} clients: {self._pending} of {total} informers have no first "
+                              f"LIST ({why}); first errors: {'; '.join(self.counts.errors[:3]) or 'none'}")
+        self.synced_s = time.monotonic() - t0
         return self
 
     def stop(self, timeout_s: float = 120) -> None:

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .. import progress
 from ..cluster.base import Cluster, ClusterError, MetricsForbidden
 from ..model.api_pressure import FAMILIES, ApiCall, ApiPressure, ServerUsage, api_pressure
 from ..model.api_timeline import ApiTimeline
 from ..model.prometheus import Sample, Scrape, parse_text
-from .api_clients import ApiClientsEmulator, EmulationCounts
+from .api_clients import ApiClientsEmulator, EmulationCounts, NotWarm
 from .api_timeline import TimelineScraper, churn_marks, timeline_from_dict, timeline_to_dict
 from .churn import ChurnRunner
 
@@ -114,7 +115,8 @@ def scrape_etcd(cluster: Cluster) -> tuple[Scrape | None, str]:
 
 def measure_pressure(cluster: Cluster, mesh: str, window_s: float,
                      churn: Callable[[], ChurnRunner], nodes: Sequence[str],
-                     emulate: bool, say: Callable[[str], None] = print) -> PressureResult:
+                     emulate: bool, say: Callable[[str], None] = progress.say, warm_timeout_s: float = 300,
+                     ) -> PressureResult:
     """Start the emulated clients (if `emulate`), then scrape, churn for `window_s` while scraping every few
     seconds, scrape again."""
     try:
@@ -125,9 +127,8 @@ def measure_pressure(cluster: Cluster, mesh: str, window_s: float,
     clients = emulator.statement if emulator else f"the real {mesh} clients of this cluster (nothing emulated)"
     try:
         if emulator is not None:
-            t0 = time.monotonic()
-            emulator.start()
-            say(f"meshscale: {clients}; informers synced in {time.monotonic() - t0:.1f} s")
+            emulator.start(warm_timeout_s, say=say)
+            say(f"meshscale: {clients}; informers synced in {emulator.synced_s:.1f} s")
         before, sim = scrape_apiserver(cluster)
         scraper = TimelineScraper(lambda: scrape_apiserver(cluster)[0], before, window_s)
         etcd_before, etcd_note = scrape_etcd(cluster)
@@ -139,6 +140,8 @@ def measure_pressure(cluster: Cluster, mesh: str, window_s: float,
         emulated_open = emulator.counts.watches_open if emulator else 0
         etcd_after, _ = scrape_etcd(cluster) if etcd_before is not None else (None, "")
         elapsed = time.monotonic() - start
+    except NotWarm:
+        raise  # the emulation failed: a failure of the run, not a cluster that keeps its figures to itself
     except ClusterError as exc:
         return PressureResult(mesh, cluster.kind, clients, None, f"not measured: {exc}")
     finally:
@@ -148,10 +151,12 @@ def measure_pressure(cluster: Cluster, mesh: str, window_s: float,
     pressure = api_pressure(before, after, elapsed, etcd=etcd)
     return PressureResult(mesh, cluster.kind, clients, pressure, missing=SIM_MISSING if sim else (),
                           etcd_note=etcd_note,
-                          emulated=_counts(emulator.counts, emulated_open) if emulator else None, timeline=timeline)
+                          emulated=_counts(emulator.counts, emulated_open, emulator.synced_s) if emulator else None,
+                          timeline=timeline)
 
 
-def _counts(c: EmulationCounts, open_in_window: int) -> dict[str, Any]:
-    return {"lists": c.lists, "watches_started": c.watches_started, "watches_open": open_in_window,
+def _counts(c: EmulationCounts, open_in_window: int, synced_s: float | None) -> dict[str, Any]:
+    return {"synced_s": None if synced_s is None else round(synced_s, 1),
+            "lists": c.lists, "watches_started": c.watches_started, "watches_open": open_in_window,
             "watch_events": c.events, "writes": {f"{v} {r} {s}": n for (v, r, s), n in sorted(c.writes.items())},
             "not_served": sorted(c.not_served), "errors": c.errors}

@@ -31,7 +31,7 @@ def test_the_api_slos_hold_under_the_meshs_clients_during_churn(
     nodes = [n["metadata"]["name"] for n in cluster.list("v1", "Node")]
     result = measure_pressure(cluster, mesh.name, _window_s(profile),
                               lambda: ChurnRunner(cluster, fleet.namespaces, profile.churn), nodes,
-                              emulate=cluster.kind in EMULATED_ON)
+                              emulate=cluster.kind in EMULATED_ON, warm_timeout_s=profile.creation.ready_timeout_s)
     table = pressure_table([result])
     print(table)
     attach_pressure([result])

@@ -5,6 +5,7 @@ new identities, a deleted pod's endpoint goes, and stop() leaves none of its obj
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -13,7 +14,8 @@ import pytest
 from pytest_meshscale.cluster.base import RUN_LABEL
 from pytest_meshscale.cluster.kube import KubeCluster
 from pytest_meshscale.cluster.ratelimit import RateLimit
-from pytest_meshscale.scenario.api_clients import ApiClientsEmulator, Bucket
+from pytest_meshscale.scenario import api_clients
+from pytest_meshscale.scenario.api_clients import ApiClientsEmulator, Bucket, NotWarm
 from pytest_meshscale.sim.process import SimProcess
 
 RUN = "r-emul-abc123"
@@ -112,3 +114,23 @@ def test_a_lists_own_version_is_found_in_its_metadata_not_in_an_items() -> None:
     assert list_head_version(first_item_only) is None  # an item's version is never taken for the list's
     assert list_tail_version(first_item_only) == ""
     assert list_tail_version(custom[-30:]) == ""  # the metadata cut off: not a version
+
+
+def test_informers_that_never_sync_fail_the_start_with_progress_and_how_far_it_got(
+        cluster: KubeCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 1,000 nodes the first LISTs take minutes: the start says how far it got while it waits, and an
+    emulation that stops making progress is a failure of the run (NotWarm), not a silent skip."""
+    async def never(*_: object) -> str:
+        await asyncio.sleep(3600)
+        return ""
+
+    monkeypatch.setattr(ApiClientsEmulator, "_list", never)
+    monkeypatch.setattr(api_clients, "PROGRESS_S", 0.2)
+    lines: list[str] = []
+    em = ApiClientsEmulator(cluster, "cilium", [n["metadata"]["name"] for n in cluster.list("v1", "Node")])
+    try:
+        with pytest.raises(NotWarm, match=r"(\d+) of \1 informers have no first LIST \(none synced for"):
+            em.start(timeout_s=30, stall_s=0.5, say=lines.append)
+    finally:
+        em.stop()
+    assert lines and all(" 0 of " in line for line in lines)
