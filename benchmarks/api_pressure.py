@@ -16,6 +16,7 @@ The API server and etcd are real; the clients' pattern is emulated, and the pods
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import subprocess
 import sys
@@ -35,13 +36,22 @@ TEST = REPO / "tests" / "scale" / "test_api_pressure.py"
 
 def run_mesh(mesh: str, scale: str, results: Path) -> tuple[dict, float, str]:  # type: ignore[type-arg]
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", str(TEST), f"--mesh={mesh}", f"--scale={scale}",
+    # pytest's output streams through (its progress lines: the fleet, the informers' first LISTs, the teardown;
+    # at full scale a mesh takes 40 minutes) and its tail is kept for the error
+    with subprocess.Popen([sys.executable, "-m", "pytest", str(TEST), f"--mesh={mesh}", f"--scale={scale}",
                            "--mesh-cluster=kwok", f"--mesh-results-dir={results}", "-o", "addopts=", "-q",
-                           "-p", "no:cacheprovider"], cwd=REPO, capture_output=True, text=True)
+                           "-p", "no:cacheprovider"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as proc:
+        assert proc.stdout is not None
+        tail: collections.deque[str] = collections.deque(maxlen=40)
+        for line in proc.stdout:
+            print(f"[{mesh}] {line}", end="", file=sys.stderr, flush=True)
+            tail.append(line)
     found = sorted(results.glob(f"*/api-pressure-{mesh}-*.json"))
-    outcome = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else f"exit {done.returncode}"
+    lines = [line.strip() for line in tail if line.strip()]
+    outcome = lines[-1] if lines else f"exit {proc.returncode}"
     if not found:
-        raise SystemExit(f"{mesh}: no result ({outcome}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        raise SystemExit(f"{mesh}: no result ({outcome})")
     return json.loads(found[-1].read_text()), time.monotonic() - start, outcome
 
 
