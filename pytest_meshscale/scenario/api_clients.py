@@ -25,7 +25,7 @@ from typing import Any
 import aiohttp
 
 from .. import progress
-from ..cluster.async_api import AsyncKube, resource_path
+from ..cluster.async_api import AsyncKube, lean_tls_loop, resource_path
 from ..cluster.base import MANAGED_BY_LABEL, RUN_LABEL, Cluster, ClusterError
 from ..data.api_clients import load_api_clients, load_crds
 from ..model.api_clients import ApiClient, ClientWatch, MeshClients
@@ -106,7 +106,7 @@ class ApiClientsEmulator:
         self.counts = EmulationCounts()
         self.statement = statement(mesh, self.clients, len(self.nodes))
         self._rng = random.Random(seed)
-        self._loop = asyncio.new_event_loop()
+        self._loop = lean_tls_loop()  # 16 KB per connection, not 256
         self._thread = threading.Thread(target=self._loop.run_forever, name="meshscale-api-clients", daemon=True)
         self._tasks: list[asyncio.Task[None]] = []
         self._kube: AsyncKube | None = None
