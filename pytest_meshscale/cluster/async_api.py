@@ -154,14 +154,17 @@ class AsyncKube:
             return resp.status, version if version is not None else list_tail_version(tail)
 
     async def watch(self, path: str, query: Mapping[str, str], on_chunk: Callable[[bytes], Awaitable[None] | None],
-                    ) -> str:
-        """Stream one watch until the server ends it; `on_chunk` gets the raw bytes (newline-separated JSON
-        events) as they arrive. Returns the last resourceVersion seen, to resume from ("" if none)."""
+                    on_open: Callable[[], None] | None = None) -> str:
+        """Stream one watch until the server ends it; `on_open` is called once the server answered 200 (the watch
+        is open there), `on_chunk` gets the raw bytes (newline-separated JSON events) as they arrive. Returns the
+        last resourceVersion seen, to resume from ("" if none)."""
         last = ""
         async with self.session.get(self.server + path, params={**query, "watch": "true"},
                                     headers={"Accept": "application/json"}) as resp:
             if resp.status != 200:
                 raise ClusterError(f"watch {path}: HTTP {resp.status}: {(await resp.read())[:200]!r}")
+            if on_open is not None:
+                on_open()
             async for chunk in resp.content.iter_any():
                 found = _RV.findall(chunk)
                 if found:

@@ -212,11 +212,11 @@ class ApiClientsEmulator:
                     timeout = str(self._rng.randint(*WATCH_TIMEOUT_S))
                     watch_q = {**query, "resourceVersion": rv, "allowWatchBookmarks": "true", "timeoutSeconds": timeout}
                     self.counts.watches_started += 1
-                    self.counts.watches_open += 1
+                    opened = _Opened(self.counts)  # open once the server answered, not while it is still queued
                     try:
-                        rv = await self._kube.watch(path, watch_q, _Chunks(self.counts, handler)) or rv
+                        rv = await self._kube.watch(path, watch_q, _Chunks(self.counts, handler), opened) or rv
                     finally:
-                        self.counts.watches_open -= 1
+                        opened.close()
             except asyncio.CancelledError:
                 raise
             except (TimeoutError, aiohttp.ClientError, ClusterError, KeyError, ValueError) as exc:
@@ -274,6 +274,22 @@ class _Nothing:
 
     async def __aexit__(self, *exc: object) -> None:
         return None
+
+
+class _Opened:
+    """Counts one watch in `watches_open` from the server's 200 to its end."""
+
+    def __init__(self, counts: EmulationCounts) -> None:
+        self.counts, self.open = counts, False
+
+    def __call__(self) -> None:
+        self.open = True
+        self.counts.watches_open += 1
+
+    def close(self) -> None:
+        if self.open:
+            self.open = False
+            self.counts.watches_open -= 1
 
 
 class _Chunks:

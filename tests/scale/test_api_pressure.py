@@ -45,8 +45,11 @@ def test_the_api_slos_hold_under_the_meshs_clients_during_churn(
     if result.emulated is not None:
         opened = result.emulated["watches_open"]
         assert opened > 0 or mesh.name == "baseline" and not nodes, result.emulated
-        # the server sees at least the watches the emulated clients hold (plus the controllers' own)
-        assert pressure.open_watches >= opened, (pressure.open_watches, opened)
+        # The server sees the watches the emulated clients hold (plus the controllers' own). Not to the last one:
+        # at 1,000 nodes ~16,000 watches restart every 5-10 minutes (~35/s) and the emulator's one event loop lags
+        # the server by seconds, so it still counts some the server has ended (measured, counting from the request:
+        # 15,207 on the server, 16,013 in the emulator). A watch only pretended to be held misses by far more.
+        assert pressure.open_watches >= 0.9 * opened, (pressure.open_watches, opened)
         unserved = result.emulated["not_served"]
         if cluster.kind == "kwok":  # the meshes' real upstream CRDs are installed there: every watch must open
             assert not unserved, f"resources the emulated clients need are not served: {result.emulated}"
