@@ -41,11 +41,22 @@ def path_of(obj: Obj, name: bool = False) -> str:
 
 
 class Api:
-    def __init__(self, port: int, pki: Pki) -> None:
+    """`Api(port, pki)`: kube-apiserver with the admin certificate; `Api.with_token(port, ca_pem, token)`: an API
+    server that takes a bearer token (the embedded sim's, for the data-plane agent it runs)."""
+
+    def __init__(self, port: int, pki: Pki | None = None, ctx: ssl.SSLContext | None = None, token: str = "") -> None:
         self.port = port
-        self.ctx = ssl.create_default_context(cafile=str(pki.path("ca.crt")))
-        self.ctx.load_cert_chain(str(pki.path("admin.crt")), str(pki.path("admin.key")))
+        if ctx is None:
+            assert pki is not None, "Api needs a Pki or an SSL context"
+            ctx = ssl.create_default_context(cafile=str(pki.path("ca.crt")))
+            ctx.load_cert_chain(str(pki.path("admin.crt")), str(pki.path("admin.key")))
+        self.ctx = ctx
+        self.auth = {"Authorization": f"Bearer {token}"} if token else {}
         self._local = threading.local()  # one keep-alive connection per thread
+
+    @classmethod
+    def with_token(cls, port: int, ca_pem: str, token: str) -> Api:
+        return cls(port, ctx=ssl.create_default_context(cadata=ca_pem), token=token)
 
     @property
     def url(self) -> str:
@@ -61,7 +72,7 @@ class Api:
     def request(self, method: str, path: str, body: Obj | None = None, ok: Iterable[int] = (),
                 content_type: str = "application/json") -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": content_type, "Accept": "application/json"}
+        headers = {"Content-Type": content_type, "Accept": "application/json", **self.auth}
         for attempt in range(2):  # a kept-alive connection the server closed: once more on a fresh one
             conn = self._conn()
             try:
@@ -89,7 +100,7 @@ class Api:
         """A non-JSON document (the API server's /metrics), on a connection of its own."""
         conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx, timeout=60)
         try:
-            conn.request("GET", path, headers={"Accept": "text/plain"})
+            conn.request("GET", path, headers={"Accept": "text/plain", **self.auth})
             resp = conn.getresponse()
             raw = resp.read()
         finally:
@@ -122,7 +133,7 @@ class Api:
         query = f"?watch=1&resourceVersion={resource_version}&timeoutSeconds={max(1, timeout_s)}"
         query += "&allowWatchBookmarks=true" if bookmarks else ""
         try:
-            conn.request("GET", path + query, headers={"Accept": "application/json"})
+            conn.request("GET", path + query, headers={"Accept": "application/json", **self.auth})
             resp = conn.getresponse()
             if resp.status != 200:
                 raise ApiError(resp.status, f"watch {path}", resp.read())
