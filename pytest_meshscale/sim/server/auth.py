@@ -50,6 +50,9 @@ class Rule:
 class Identity:
     user: str
     rules: tuple[Rule, ...] | None  # None: admin
+    # the sim's own data-plane agent (--agent): the injected API faults stand in front of the API server for the
+    # run's clients, as on kwok, so they never hit the agent's watches and writes
+    internal: bool = False
 
 
 def _strings(value: Any, where: str) -> frozenset[str]:
@@ -101,7 +104,9 @@ class Authorizer:
 
     def __init__(self, admin_token: str | None = None, restricted: Mapping[str, tuple[Rule, ...]] | None = None):
         self.admin_token = admin_token or secrets.token_urlsafe(32)
-        self._ids = {self.admin_token: Identity("meshscale-sim-admin", None)}
+        self.agent_token = secrets.token_urlsafe(32)  # handed only to the agent the sim runs in-process
+        self._ids = {self.admin_token: Identity("meshscale-sim-admin", None),
+                     self.agent_token: Identity("meshscale-sim-agent", None, internal=True)}
         for i, (token, rules) in enumerate((restricted or {}).items()):
             self._ids[token] = Identity(f"meshscale-sim-restricted-{i}", rules)
 
