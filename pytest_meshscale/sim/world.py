@@ -5,6 +5,11 @@ the KWOK-like controllers and the runtime that plays the pods' images. It only w
     world.start()   # nodes, components, then controllers (pods appear and turn Ready)
     ...             # world.runtime answers pod proxy / logs / metrics for the API server
     world.stop()
+
+With `agent=True` (meshscale sim up --agent) the world keeps only what a real control plane's own parts do
+(the KWOK-like controllers, the mesh's install and admission, and the in-cluster controllers of a mesh the agent
+cannot play): the data-plane agent, started over HTTP once the API server listens (sim/embedded_agent.py),
+runs the images, ends Job pods and plays the mesh controllers it has writers for, as on kwok.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from ..model import Profile
 from .components import install_kube_system
 from .controllers import Controllers, Timing, load_timing, node_objects
 from .faults import Faults
-from .meshes import MESHES, SimContext, sim_mesh
-from .runtime import PodRuntime
+from .meshes import MESHES, SimContext, SimMesh, sim_mesh
+from .runtime import NullRuntime, PodRuntime
 from .store import Store
 
 __all__ = ["MESHES", "World", "build_world"]
@@ -38,6 +43,7 @@ class World:
     seed: int
     runtime: PodRuntime
     controllers: Controllers
+    agent: bool = False  # the data plane and the mesh's writers are the agent's (embedded_agent.py)
     _started: bool = field(default=False, init=False)
 
     def start(self, wait_s: float = 60.0) -> None:
@@ -60,6 +66,8 @@ class World:
         install_kube_system(self.store)
         self.store.admission.append(lambda resource, obj: model.admit(self.store, resource, obj, ctx))
         model.install(self.store, ctx)
+        if self.agent and agent_writes(model):
+            return  # the agent plays them through the API
         for c in model.controllers(self.store, ctx):
             self.controllers.extend(c.name, c.route, c.reconcile, c.resources)
 
@@ -73,10 +81,18 @@ class World:
             self._started = False
 
 
+def agent_writes(model: SimMesh) -> bool:
+    """Whether the agent plays this mesh's in-cluster controllers (its `writers`). A mesh without writers keeps its
+    controllers on the Store also under the agent: on kwok those write once at install (`status_updates`)."""
+    return type(model).writers is not SimMesh.writers
+
+
 def build_world(store: Store, mesh: str, profile: Profile, faults: Faults, seed: int = 0,
-                timing: Timing | None = None) -> World:
-    """A World for `mesh` (a name of sim/meshes' registry); nothing happens until start()."""
+                timing: Timing | None = None, agent: bool = False) -> World:
+    """A World for `mesh` (a name of sim/meshes' registry); nothing happens until start(). With `agent`, its
+    runtime is a NullRuntime: pods are served by the agent's (no second copy of the data plane is built)."""
     sim_mesh(mesh)  # an unknown name fails here, before anything starts
     timing = replace(timing or load_timing(), slow_ready_s=faults.slow_ready_s)
-    runtime = _runtime(store, mesh, profile, faults, seed)
-    return World(store, mesh, profile, faults, seed, runtime, Controllers(store, runtime, timing, seed))
+    runtime = NullRuntime() if agent else _runtime(store, mesh, profile, faults, seed)
+    controllers = Controllers(store, runtime, timing, seed, jobs_by_agent=agent)
+    return World(store, mesh, profile, faults, seed, runtime, controllers, agent)

@@ -22,6 +22,9 @@ class Context:
     runtime: PodRuntime
     timing: Timing
     seed: int = 0
+    # Job pods are left Running for the data-plane agent, which runs their image and ends them through the API
+    # (agent/jobs.py), as KWOK's stages leave them on a real control plane
+    jobs_by_agent: bool = False
     queue: WorkQueue = field(default_factory=WorkQueue)
     placer: Placer = field(default_factory=Placer)
     _rng: random.Random = field(init=False)

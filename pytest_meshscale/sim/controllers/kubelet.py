@@ -2,7 +2,8 @@
 then after a modelled delay mark them Running and Ready with an IP from the node's pod CIDR.
 
 Job pods instead run their simulated image (`runtime.run_job_pod`) and end Succeeded or Failed after
-the outcome's duration. Every pod is one work-queue key; nothing here polls.
+the outcome's duration; with the data-plane agent (`jobs_by_agent`) they are only made Running, and the agent
+ends them through the API. Every pod is one work-queue key; nothing here polls.
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ class Kubelet:
             self.ctx.placer.release(key)
 
     def _job_step(self, pod: Obj, key: Key, phase: str) -> None:
+        if phase == "Pending" and self.ctx.jobs_by_agent:
+            self._write(pod, running_status(pod, self._ip(pod, key), True))
+            return
         if phase == "Pending":
             try:
                 outcome = self.ctx.runtime.run_job_pod(pod)

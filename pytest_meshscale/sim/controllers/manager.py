@@ -35,8 +35,9 @@ _WATCHED = ("nodes", "namespaces", "pods", "services", *_OWNERS.values())
 
 
 class Controllers:
-    def __init__(self, store: Store, runtime: PodRuntime, timing: Timing, seed: int = 0) -> None:
-        self.ctx = ctx = Context(store, runtime, timing, seed)
+    def __init__(self, store: Store, runtime: PodRuntime, timing: Timing, seed: int = 0,
+                 jobs_by_agent: bool = False) -> None:
+        self.ctx = ctx = Context(store, runtime, timing, seed, jobs_by_agent)
         self.kubelet, self.endpoints, self.ips = Kubelet(ctx), EndpointsController(ctx), ClusterIPs(store)
         owners: list[DeploymentController | DaemonSetController | JobController] = [
             DeploymentController(ctx), DaemonSetController(ctx), JobController(ctx)]
