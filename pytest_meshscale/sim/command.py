@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--fault", action="append", default=[], metavar="NAME[=VALUE]", help="inject a fault")
     up.add_argument("--token-file", help="YAML/JSON: restricted token -> [{verbs, resources, namespaces}]")
     up.add_argument("--seed", type=int, default=0, help="seed of every random choice of the sim")
+    up.add_argument("--agent", action=argparse.BooleanOptionalAction, default=None,
+                    help="serve pods with the data-plane agent of --mesh-cluster=kwok, over HTTP "
+                         "(default: env MESHSCALE_SIM_AGENT)")
     up.add_argument("--parent-pid", type=int, metavar="PID",
                     help="stop when process PID (the parent that started this one) is gone (SimProcess sets it)")
     up.add_argument("--remove-on-exit", type=Path, metavar="DIR",
@@ -73,6 +76,7 @@ def _say(line: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .embedded_agent import agent_default, start_agent
     from .server.api import Api
     from .server.bootstrap import seed_store
     from .server.http import ApiServer
@@ -98,7 +102,8 @@ def _run(args: argparse.Namespace) -> int:
         if phase[0] == "starting":
             raise Stopped(signum)  # do not finish a start-up nobody waits for any more
 
-    world = server = None
+    world = server = agent = None
+    with_agent = agent_default() if args.agent is None else args.agent
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, on_signal)
@@ -106,11 +111,13 @@ def _run(args: argparse.Namespace) -> int:
             watch_parent(args.parent_pid, args.remove_on_exit, _say, EXIT_GRACE_S)
         store = Store()
         seed_store(store)
-        world = build_world(store, args.mesh, profile, faults, args.seed)
+        world = build_world(store, args.mesh, profile, faults, args.seed, agent=with_agent)
         runtime: PodRuntime = world.runtime
         server = ApiServer(Api(store, runtime, Authorizer(None, restricted), faults, args.seed), args.port)
         server.start()
         world.start()
+        if with_agent:
+            agent = start_agent(server, store, args.mesh, profile, faults, args.seed, _say)
         write_kubeconfig(
             args.kubeconfig,
             server.url,
@@ -134,6 +141,8 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         phase[0] = "stopping"
         try:
+            if agent is not None:
+                agent.stop()
             if world is not None:
                 world.stop()
             if server is not None:

@@ -45,6 +45,7 @@ class SimProcess(ReadyChild):
         seed: int = 0,
         port: int = 0,
         keep: bool = False,
+        agent: bool | None = None,
     ) -> None:
         super().__init__("meshscale-sim-")
         # Removed by close(), by the sim itself when it stops (--remove-on-exit), or at the latest when this
@@ -59,6 +60,7 @@ class SimProcess(ReadyChild):
         self.argv += [a for f in faults for a in ("--fault", f)]
         self.argv += ["--token-file", str(token_file)] if token_file else []
         self.argv += [] if keep else ["--parent-pid", str(os.getpid())]
+        self.argv += [] if agent is None else ["--agent" if agent else "--no-agent"]  # None: MESHSCALE_SIM_AGENT
 
     def start(self, timeout: float | None = None) -> tuple[Path, str]:
         """Launch and wait for the ready line; returns (kubeconfig path, server URL).
