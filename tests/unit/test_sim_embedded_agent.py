@@ -1,0 +1,120 @@
+"""The embedded sim running the data-plane agent of the kwok backend (`meshscale sim up --agent`): the agent learns the
+cluster over HTTP from the sim's own API server, and what the pods serve through that API server (proxy, logs, Job
+completion) is the agent's; the suites' verdicts are the same with and without it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from test_suites_under_faults import REPO, _outcomes, _run
+
+from pytest_meshscale.data.profiles import load_profile
+from pytest_meshscale.sim.agent import Agent
+from pytest_meshscale.sim.control_plane.kubeapi import Api as Client
+from pytest_meshscale.sim.embedded_agent import AGENT_ENV, start_agent
+from pytest_meshscale.sim.faults import Faults
+from pytest_meshscale.sim.runtime import NullRuntime, ProxyResult
+from pytest_meshscale.sim.server.api import Api
+from pytest_meshscale.sim.server.auth import Authorizer
+from pytest_meshscale.sim.server.bootstrap import seed_store
+from pytest_meshscale.sim.server.http import ApiServer
+from pytest_meshscale.sim.store import Store
+from pytest_meshscale.sim.world import World, build_world
+
+NS = "agent-test"
+
+
+class Sim:
+    def __init__(self, mesh: str, faults: Faults) -> None:
+        self.store = Store()
+        seed_store(self.store)
+        profile = load_profile("smoke")
+        self.world: World = build_world(self.store, mesh, profile, faults, agent=True)
+        self.server = ApiServer(Api(self.store, self.world.runtime, Authorizer("admin"), faults)).start()
+        self.world.start()
+        self.agent: Agent = start_agent(self.server, self.store, mesh, profile, faults, 0, lambda line: None)
+        self.client = Client.with_token(self.server.port, self.server.tls.ca_pem.decode(), "admin")
+
+    def stop(self) -> None:
+        self.agent.stop()
+        self.world.stop()
+        self.server.stop()
+
+    def pod(self, name: str, image: str, command: list[str] | None = None) -> dict[str, Any]:
+        container: dict[str, Any] = {"name": "main", "image": image, "ports": [{"containerPort": 8080}]}
+        container.update({"command": command} if command else {})
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS},
+                "spec": {"containers": [container]}}
+
+
+def _until(what: str, done: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = done()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {timeout:g} s")
+
+
+@pytest.fixture
+def sim() -> Iterator[Sim]:
+    # api-errors on every write: the run's clients would see them, the agent (as on kwok) must not
+    started = Sim("istio-ambient", Faults(api_errors=1.0))
+    try:
+        started.store.create("namespaces", {"metadata": {"name": NS}})
+        yield started
+    finally:
+        started.stop()
+
+
+def test_the_world_builds_no_data_plane_of_its_own(sim: Sim) -> None:
+    assert isinstance(sim.world.runtime, NullRuntime)
+    assert sim.server.api.pods.runtime is sim.agent.runtime
+
+
+def test_a_pod_proxy_through_the_sim_api_server_is_answered_by_the_agents_runtime(sim: Sim) -> None:
+    sim.store.create("pods", sim.pod("echo", "fortio/fortio:1.69.0"))
+    _until("the agent sees the pod Running with an IP", lambda: ((sim.agent.mirror.try_get("pods", NS, "echo") or {})
+                                                                 .get("status") or {}).get("podIP"))
+    seen: list[str] = []
+    answer = sim.agent.runtime.proxy
+
+    def spy(pod: dict[str, Any], *args: Any) -> ProxyResult:
+        seen.append(pod["metadata"]["name"])
+        return answer(pod, *args)
+
+    sim.agent.runtime.proxy = spy  # type: ignore[method-assign]
+    status, body = sim.client.request("GET", f"/api/v1/namespaces/{NS}/pods/echo:8080/proxy/anything")
+    assert status == 200 and seen == ["echo"]
+
+
+def test_a_job_pod_is_ended_by_the_agent_through_the_api_and_its_log_is_the_agents(sim: Sim) -> None:
+    capture = ["sh", "-c", "timeout 1 tcpdump -n -i any -c 5 'tcp port 8080'; true"]
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "cap", "namespace": NS},
+           "spec": {"backoffLimit": 0, "template": {"spec": {**sim.pod("x", "nicolaka/netshoot:v0.13", capture)["spec"],
+                                                             "restartPolicy": "Never"}}}}
+    sim.store.create("jobs.batch", job)
+    done = _until("the Job succeeds", lambda: (sim.store.get("jobs.batch", NS, "cap").get("status") or {})
+                  .get("succeeded"))
+    assert done == 1
+    pod = sim.store.list("pods", NS)[0][0]
+    text = sim.client.get_text(f"/api/v1/namespaces/{NS}/pods/{pod['metadata']['name']}/log")
+    assert "packets captured" in text
+
+
+@pytest.mark.parametrize("mesh_under_test", ["istio-ambient", "linkerd"])
+def test_the_policy_verdicts_are_the_same_with_the_agent(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mesh_under_test: str
+) -> None:
+    """Both meshes have writers the agent plays (waypoints for ambient's L7 rules, linkerd's identity)."""
+    suite = [str(REPO / "tests" / "policy"), f"--mesh={mesh_under_test}"]
+    monkeypatch.setenv(AGENT_ENV, "0")
+    without = _outcomes(_run(pytester, *suite))
+    monkeypatch.setenv(AGENT_ENV, "1")
+    with_agent = _outcomes(_run(pytester, *suite))
+    assert "PASSED" in without.values() and "FAILED" not in without.values(), without
+    assert with_agent == without
