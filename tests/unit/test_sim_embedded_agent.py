@@ -118,3 +118,11 @@ def test_the_policy_verdicts_are_the_same_with_the_agent(
     with_agent = _outcomes(_run(pytester, *suite))
     assert "PASSED" in without.values() and "FAILED" not in without.values(), without
     assert with_agent == without
+
+
+def test_the_agents_requests_are_not_in_the_sims_request_metrics(sim: Sim) -> None:
+    """As the sim's own controllers' writes, which go to the Store: the API figures of a run stay the run's."""
+    assert sim.agent.informers and all(i.synced.is_set() for i in sim.agent.informers)
+    text = sim.client.get_text("/metrics")
+    assert 'apiserver_longrunning_requests{verb="WATCH"} 0' in text
+    assert 'resource="pods",' not in text  # the agent listed and watched pods; nobody else asked for them

@@ -51,6 +51,7 @@ class Api:
         raw_query: str = "",
     ) -> Response:
         verb, group, resource, sub = method.lower(), "", "", ""
+        who = None
         try:
             if path in _OPEN_PATHS:
                 return Response(200, b"ok", "text/plain")
@@ -76,7 +77,8 @@ class Api:
                 response.headers["Retry-After"] = str(exc.retry_after)
         except Exception as exc:  # a bug in the sim must still answer with a Status, not a dropped connection
             response = json_response(ApiError(500, "InternalError", f"internal error: {exc!r}").status_body(), 500)
-        self.metrics.request(verb, group, resource, sub, response.status)
+        if who is None or not who.internal:  # the agent's, like the sim's controllers' writes, are not counted
+            self.metrics.request(verb, group, resource, sub, response.status)
         return response
 
     def _non_resource(self, req: Request) -> Response:
@@ -135,8 +137,9 @@ class Api:
         if t.subresource not in allowed_sub or (kind.namespaced and t.namespace is None and req.method != "GET"):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if verb == "watch":
-            drop_s = 0.0 if req.who.internal else self.faults.watch_drop_s
-            stream = watch_stream(self.store, kind, t, req, self.metrics, self.stop, drop_s)
+            internal = req.who.internal  # the agent's watches: no injected drops, not in the long-running gauge
+            drop_s, metrics = (0.0, Metrics()) if internal else (self.faults.watch_drop_s, self.metrics)
+            stream = watch_stream(self.store, kind, t, req, metrics, self.stop, drop_s)
             return Response(200, stream)
         handlers = {
             "get": self.resources.get,
