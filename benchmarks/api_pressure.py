@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from pytest_meshscale.report.svg_api_timeline import api_timeline_svg  # noqa: E
 from pytest_meshscale.scenario.api_pressure import result_from_dict  # noqa: E402
 
 TEST = REPO / "tests" / "scale" / "test_api_pressure.py"
+SUMMARY = re.compile(r"\b(passed|failed|skipped|error|errors|deselected)\b.* in [\d.]+s")
 
 
 def run_mesh(mesh: str, scale: str, results: Path) -> tuple[dict, float, str]:  # type: ignore[type-arg]
@@ -49,8 +51,9 @@ def run_mesh(mesh: str, scale: str, results: Path) -> tuple[dict, float, str]:  
             print(f"[{mesh}] {line}", end="", file=sys.stderr, flush=True)
             tail.append(line)
     found = sorted(results.glob(f"*/api-pressure-{mesh}-*.json"))
-    lines = [line.strip() for line in tail if line.strip()]
-    outcome = lines[-1] if lines else f"exit {proc.returncode}"
+    # pytest's summary ("1 failed in 1904.02s"), not the control plane's last progress line after it
+    summaries = [line.strip() for line in tail if SUMMARY.search(line)]
+    outcome = summaries[-1] if summaries else f"exit {proc.returncode}"
     if not found:
         raise SystemExit(f"{mesh}: no result ({outcome})")
     return json.loads(found[-1].read_text()), time.monotonic() - start, outcome

@@ -37,7 +37,17 @@ def _held(r: PressureResult) -> str:
     if r.slo_held is None:
         return "not judged (no latency histograms)"
     bad = r.pressure.violations
-    return "yes" if not bad else f"NO: {', '.join(f'{c.name} p99 {c.p99_s:.2f} s > {c.slo_s:g} s' for c in bad)}"
+    if not bad:
+        return "yes"
+    worst = max(bad, key=lambda c: (c.p99_s or 0.0) / c.slo_s)
+    return f"NO: {len(bad)} calls (listed below)" if len(bad) > 1 else f"NO: {worst.name} p99 {worst.p99_s:.2f} s"
+
+
+def _broken(r: PressureResult) -> list[str]:
+    """Every call over its SLO, one line each, under the table: in a cell they pushed the next mesh off screen."""
+    bad = r.pressure.violations if r.pressure is not None and r.slo_held is not None else ()
+    return [f"- {r.mesh}: {c.name} p99 {c.p99_s:.2f} s > {c.slo_s:g} s over {c.count} calls" for c in bad
+            if len(bad) > 1]
 
 
 def _column(r: PressureResult) -> list[str]:
@@ -74,7 +84,9 @@ def pressure_table(results: Sequence[PressureResult]) -> str:
     lines = [f"{'':<{width}}  " + "  ".join(f"{r.mesh:<{w}}" for r, w in zip(results, widths, strict=True))]
     lines += [f"{row:<{width}}  " + "  ".join(f"{c[i]:<{w}}" for c, w in zip(cols, widths, strict=True))
               for i, row in enumerate(ROWS)]
-    return "\n".join(head + [""] + [line.rstrip() for line in lines]) + "\n"
+    broken = [line for r in results for line in _broken(r)]
+    tail = ["", "SLOs broken:", *broken] if broken else []
+    return "\n".join(head + [""] + [line.rstrip() for line in lines] + tail) + "\n"
 
 
 def attach_pressure(results: Sequence[PressureResult]) -> None:

@@ -87,3 +87,20 @@ def test_table_columns_stay_aligned_when_a_cell_is_long():
     start = lines[header].index("istio-ambient")
     first = lines[header + 1]  # the first row holds each mesh's reason
     assert first.index("x" * 60) < start and first[start - 2:] == "  not measured: 403"
+
+
+def test_many_broken_slos_are_listed_under_the_table_not_in_its_cell():
+    """At full scale on kwok 13 calls broke their SLO: in one cell they pushed the baseline's column 500 characters
+    to the right. The cell says how many; the lines under the table name each."""
+    from pytest_meshscale.model.api_pressure import ApiCall, ApiPressure, ServerUsage
+
+    calls = tuple(ApiCall("PUT", f"r{i}", "", "resource", 100, 2.0 + i, 1.0) for i in range(3))
+    pressure = ApiPressure(120.0, {("PUT", "r0"): 1.0}, calls, 10, ServerUsage(0.5, 1e9), None)
+    slow = PressureResult("cilium", "kwok", "emulated", pressure, "")
+    quick = (ApiCall("PUT", "r0", "", "resource", 100, 0.2, 1.0),)
+    fine = PressureResult("baseline", "kwok", "emulated", ApiPressure(120.0, {("PUT", "r0"): 1.0}, quick, 5,
+                                                                       ServerUsage(0.5, 1e9), None), "")
+    lines = api_pressure_table.pressure_table([slow, fine]).splitlines()
+    held = next(line for line in lines if line.startswith("SLOs held"))
+    assert held.split("  ")[-1].strip() == "yes" and "NO: 3 calls (listed below)" in held and len(held) < 90
+    assert lines[-3:] == [f"- cilium: PUT r{i} (resource) p99 {2.0 + i:.2f} s > 1 s over 100 calls" for i in range(3)]
