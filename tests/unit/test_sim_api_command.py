@@ -98,12 +98,26 @@ def test_force_overwrites_the_kubeconfig(tmp_path: Path) -> None:
         assert sim.wait(timeout=20) == 0
 
 
+def _until_it_catches(pid: int, sig: int, timeout_s: float = 60) -> None:
+    """Until process `pid` has a handler for `sig` (SigCgt in /proc/PID/status): a fixed 1 s sleep was too short
+    for its imports on a loaded machine, and the signal then killed it before it could handle it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        fields = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                      if ":\t" in line)
+        if int(fields["SigCgt"], 16) >> (sig - 1) & 1:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not catch signal {sig} within {timeout_s:g} s")
+
+
 def test_sigterm_during_start_up_stops_at_once(tmp_path: Path) -> None:
     """Not after the start-up nobody waits for any more (here 60 s of components turning Ready)."""
     kubeconfig = tmp_path / "kc"
     sim = _up("--kubeconfig", str(kubeconfig), "--fault", "slow-ready=60")
     try:
-        time.sleep(1.0)
+        _until_it_catches(sim.pid, signal.SIGTERM)  # before that, the default action kills it: not the case tested
+        time.sleep(0.5)
         sent = time.monotonic()
         sim.send_signal(signal.SIGTERM)
         assert sim.wait(timeout=20) == 128 + signal.SIGTERM
