@@ -39,7 +39,7 @@ SUMMARY = re.compile(r"\b(passed|failed|skipped|error|errors|deselected)\b.* in 
 def run_mesh(mesh: str, scale: str, results: Path) -> tuple[dict, float, str]:  # type: ignore[type-arg]
     start = time.monotonic()
     # pytest's output streams through (its progress lines: the fleet, the informers' first LISTs, the teardown;
-    # at full scale a mesh takes 40 minutes) and its tail is kept for the error
+    # at full scale a mesh takes 40 minutes); its summary line is read from the tail
     # --mesh-keep: no object-by-object teardown; the run's own control plane (etcd's data included) is removed
     # when pytest ends anyway, and deleting 50,500 pods first took 15 minutes at full scale (measured 2026-12-07)
     argv = [sys.executable, "-m", "pytest", str(TEST), f"--mesh={mesh}", f"--scale={scale}", "--mesh-cluster=kwok",
