@@ -96,7 +96,8 @@ KERNEL_NOTE = (
     "kernel = the cluster's CPU no pod accounts for (node - its pods) under load, minus the baseline's at the "
     "mesh's QPS; total = user CPU + kernel"
 )
-PRICE_NOTE = "$/M req: a price model (total cores x the node pools' list price per vCPU-hour), not a bill"
+PRICE_NOTE = ("$/M req: a price model (total cores x the node pools' list price per vCPU-hour; the VMs only, no "
+              "AKS tier fee, disks or egress), not a bill")
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,9 @@ def test_profiles_carry_a_price_per_pool_with_its_source() -> None:
     assert all(p.price is not None and p.price.source and p.price.date for p in profile.pools)
     # 900 x D8ds_v5 + 100 x D32ds_v5 over 900 x 8 + 100 x 32 vCPUs
     assert profile.usd_per_core_hour == pytest.approx((900 * 0.452 + 100 * 1.808) / (900 * 8 + 100 * 32))
-    assert "UNVERIFIED" in profile.price_note
+    # each pool names where its price comes from and the day the price was read
+    assert "Standard_D8ds_v5" in profile.price_note and "karpenter-provider-azure" in profile.price_note
+    assert "2023-12-18" in profile.price_note
     unpriced = dataclasses.replace(profile, pools=(dataclasses.replace(profile.pools[0], price=None),
                                                    profile.pools[1]))
     assert unpriced.usd_per_core_hour is None and unpriced.price_note == "no price"
