@@ -1,6 +1,7 @@
 """Scale benchmark of the simulated cluster (run: .venv/bin/python benchmarks/sim_scale.py [--scale full]).
 
-Starts `meshscale sim up --mesh cilium --scale full` as a subprocess and creates the seed's fleet through
+Starts `meshscale sim up --mesh cilium --scale full` (with the data-plane agent, the default; `--no-agent`: the
+in-process data plane) as a subprocess and creates the seed's fleet through
 the API with the official client, the way the plugin will (per namespace: Deployment `loadservice`
 with N replicas, its Service, and a 1-replica fortio client Deployment on the client pool), then measures:
 - seconds until every Deployment is Available (watching Deployments; needs the sim's controllers),
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sim_api import connection, vm_hwm_gib  # noqa: E402
 
 from pytest_meshscale.data.profiles import load_profile  # noqa: E402
+from pytest_meshscale.sim.agent_switch import agent_default  # noqa: E402
 from pytest_meshscale.sim.process import SimProcess  # noqa: E402
 from pytest_meshscale.sim.store import Store  # noqa: E402
 
@@ -228,6 +230,8 @@ def main() -> int:
     p.add_argument("--scale", default="full")
     p.add_argument("--available-timeout", type=float, default=180.0)
     p.add_argument("--out", type=Path, help="write the results as JSON here too")
+    p.add_argument("--agent", action=argparse.BooleanOptionalAction, default=None,
+                   help="the sim's data plane: the agent (default, or env MESHSCALE_SIM_AGENT) or in-process")
     args = p.parse_args()
     profile = load_profile(args.scale)
     namespaces, replicas = profile.workload.namespace_names(), profile.workload.pods_per_service
@@ -236,8 +240,9 @@ def main() -> int:
         "nodes": profile.node_count,
         "namespaces": len(namespaces),
         "store_creates_per_s": round(store_create_rate(), 1),
+        "data_plane": "agent" if (agent_default() if args.agent is None else args.agent) else "in-process",
     }
-    sim = SimProcess(mesh="cilium", scale=args.scale)
+    sim = SimProcess(mesh="cilium", scale=args.scale, agent=args.agent)
     t0 = time.monotonic()
     sim.start(timeout=300)
     results["sim_ready_s"] = round(time.monotonic() - t0, 2)

@@ -21,6 +21,7 @@ from .model import Profile, ProfileError
 from .model.score import BASELINE_MESH
 from .provision.settings import CLUSTERS, INSTALL_MODES, TOOLS, Settings
 from .report.score_source import ScoreInputError, read_score
+from .sim.agent_switch import agent_default
 from .sim.faults import FAULTS_ENV, FaultError, parse_faults
 
 __all__ = ["OPTIONS", "Settings", "add_options", "resolve_settings"]
@@ -130,6 +131,15 @@ def _checked(flag: str, value: str, parse: Callable[[str], object]) -> object:
         raise pytest.UsageError(f"{flag}: {exc}") from None
 
 
+def _sim_agent_env() -> None:
+    """The sim the run starts reads MESHSCALE_SIM_AGENT; a bad value is this run's usage error, said once here
+    rather than as a set-up error of every test."""
+    try:
+        agent_default()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 def resolve_settings(config: pytest.Config) -> Settings:
     raw = {opt.name: _raw(config, opt) for opt in OPTIONS}
     value = {name: v for name, (v, _) in raw.items()}
@@ -143,6 +153,8 @@ def resolve_settings(config: pytest.Config) -> Settings:
     _checked("--mesh-sim-fault", value["sim_fault"], lambda _: parse_faults(faults, env=False))
     profile = _checked("--scale", value["scale"], load_profile)
     assert isinstance(profile, Profile)
+    if value["cluster"] == "sim":
+        _sim_agent_env()
     _refuse_unnamed_full(value, profile)
     settings = Settings(
         meshes=meshes,

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--seed", type=int, default=0, help="seed of every random choice of the sim")
     up.add_argument("--agent", action=argparse.BooleanOptionalAction, default=None,
                     help="serve pods with the data-plane agent of --mesh-cluster=kwok, over HTTP "
-                         "(default: env MESHSCALE_SIM_AGENT)")
+                         "(the default; --no-agent or env MESHSCALE_SIM_AGENT=0: the in-process data plane)")
     up.add_argument("--parent-pid", type=int, metavar="PID",
                     help="stop when process PID (the parent that started this one) is gone (SimProcess sets it)")
     up.add_argument("--remove-on-exit", type=Path, metavar="DIR",
@@ -102,8 +102,11 @@ def _run(args: argparse.Namespace) -> int:
         if phase[0] == "starting":
             raise Stopped(signum)  # do not finish a start-up nobody waits for any more
 
+    try:
+        with_agent = agent_default() if args.agent is None else args.agent
+    except ValueError as e:
+        raise UsageError(f"meshscale sim: {e}") from None
     world = server = agent = None
-    with_agent = agent_default() if args.agent is None else args.agent
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, on_signal)

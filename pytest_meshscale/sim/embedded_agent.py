@@ -1,9 +1,9 @@
 """The data-plane agent of a real control plane (sim/agent), run by the embedded sim against its own API server
-(`meshscale sim up --agent`, or MESHSCALE_SIM_AGENT=1), so that the two local backends differ only in the API
-server: the agent lists and watches through HTTP with the ordinary client of the kwok backend
-(control_plane/kubeapi.Api), plays the mesh's controllers it has writers for, ends Job pods through the API, and
-its runtime (the images over its Mirror) answers the API server's pod proxy, logs and metrics.k8s.io in-process,
-where kube-apiserver reaches it through the egress CONNECT.
+(by default; `meshscale sim up --no-agent` or MESHSCALE_SIM_AGENT=0 for the in-process data plane), so that
+the two local backends differ only in the API server: the agent lists and watches through HTTP with the
+ordinary client of the kwok backend (control_plane/kubeapi.Api), plays the mesh's controllers it has writers
+for, ends Job pods through the API, and its runtime (the images over its Mirror) answers the API server's pod
+proxy, logs and metrics.k8s.io in-process, where kube-apiserver reaches it through the egress CONNECT.
 
 Two inputs stay in-process, both as the Store has them (the Mirror could only lag behind):
 - the API write totals of the perf model: the sim's /metrics does not count its controllers' writes, which go to
@@ -17,25 +17,17 @@ Two inputs stay in-process, both as the Store has them (the Mirror could only la
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from ..model import Profile
 from .agent import Agent
+from .agent_switch import AGENT_ENV, agent_default
 from .control_plane.kubeapi import Api as Client
 from .faults import Faults
 from .server.http import ApiServer
 from .store import Store
 
 __all__ = ["AGENT_ENV", "agent_default", "start_agent"]
-
-AGENT_ENV = "MESHSCALE_SIM_AGENT"
-
-
-def agent_default() -> bool:
-    """Whether `meshscale sim up` runs the agent when neither --agent nor --no-agent is given."""
-    return os.environ.get(AGENT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
 
 def start_agent(server: ApiServer, store: Store, mesh: str, profile: Profile, faults: Faults, seed: int,
                 log: Callable[[str], None], timeout: float = 60.0) -> Agent:

@@ -38,6 +38,17 @@ def test_bad_value_is_usage_error_with_one_line(pytester: pytest.Pytester, args:
     assert "Traceback" not in result.stderr.str()
 
 
+def test_a_bad_sim_agent_setting_is_one_usage_error_line(pytester: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sim the run starts would refuse it; said once at start-up instead of as every test's set-up error."""
+    monkeypatch.setenv("MESHSCALE_SIM_AGENT", "maybe")
+    result = pytester.runpytest("--mesh=cilium")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert errors == ["ERROR: MESHSCALE_SIM_AGENT='maybe' is not understood; accepted: 1, true, yes, on "
+                      "(the default) or 0, false, no, off"], result.stderr.str()
+
+
 def test_profile_with_bad_field_names_file_and_field(pytester: pytest.Pytester) -> None:
     bad = pytester.path / "bad.yaml"
     bad.write_text(profile_path("smoke").read_text().replace("connections: 8", "connections: -3"))

@@ -14,7 +14,7 @@ from test_suites_under_faults import REPO, _outcomes, _run
 from pytest_meshscale.data.profiles import load_profile
 from pytest_meshscale.sim.agent import Agent
 from pytest_meshscale.sim.control_plane.kubeapi import Api as Client
-from pytest_meshscale.sim.embedded_agent import AGENT_ENV, start_agent
+from pytest_meshscale.sim.embedded_agent import AGENT_ENV, agent_default, start_agent
 from pytest_meshscale.sim.faults import Faults
 from pytest_meshscale.sim.runtime import NullRuntime, ProxyResult
 from pytest_meshscale.sim.server.api import Api
@@ -126,3 +126,20 @@ def test_the_agents_requests_are_not_in_the_sims_request_metrics(sim: Sim) -> No
     text = sim.client.get_text("/metrics")
     assert 'apiserver_longrunning_requests{verb="WATCH"} 0' in text
     assert 'resource="pods",' not in text  # the agent listed and watched pods; nobody else asked for them
+
+
+@pytest.mark.parametrize(("value", "on"), [(None, True), ("", True), ("1", True), ("Yes", True), ("0", False),
+                                           ("off", False)])
+def test_the_agent_is_the_default_and_the_env_can_turn_it_off(monkeypatch: pytest.MonkeyPatch, value: str | None,
+                                                              on: bool) -> None:
+    if value is None:
+        monkeypatch.delenv(AGENT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(AGENT_ENV, value)
+    assert agent_default() is on
+
+
+def test_an_unknown_agent_setting_names_what_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(AGENT_ENV, "maybe")
+    with pytest.raises(ValueError, match=r"MESHSCALE_SIM_AGENT='maybe' is not understood; accepted: 1, true"):
+        agent_default()
