@@ -461,14 +461,26 @@ def print_details(r: dict) -> None:
         print(f"    {row['verb']:<17} {row['resource']:<40} {row['count']:>8}  {row['codes']}")
 
 
+LONG_CELL = 40  # wider cells (the watches by resource) go under the table, one line per mesh
+
+
 def print_summary(results: list[dict], scale: str, backend: str) -> None:
-    """The meshes side by side."""
+    """The meshes side by side; a row with a long cell is listed under the table instead of widening a column
+    (the fleet's WATCH list, 2,500 characters at full scale on kwok, once pushed the second mesh off screen)."""
     print(f"\n=== {SUMMARY_TITLES[backend].format(scale=scale)} ===")
+    names = [name for name, _ in summary_rows(results[0])]
     columns = [[str(v) for _, v in summary_rows(r)] for r in results]
-    widths = [max(len(r["mesh"]), *map(len, col)) for r, col in zip(results, columns, strict=True)]
+    long = {i for i in range(len(names)) if any(len(col[i]) > LONG_CELL for col in columns)}
+    widths = [max(len(r["mesh"]), *(len(c) for i, c in enumerate(col) if i not in long))
+              for r, col in zip(results, columns, strict=True)]
     print(f"  {'figure':<48} " + "  ".join(f"{r['mesh']:>{w}}" for r, w in zip(results, widths, strict=True)))
-    for i, (name, _) in enumerate(summary_rows(results[0])):
-        print(f"  {name:<48} " + "  ".join(f"{col[i]:>{w}}" for col, w in zip(columns, widths, strict=True)))
+    for i, name in enumerate(names):
+        if i not in long:
+            print(f"  {name:<48} " + "  ".join(f"{col[i]:>{w}}" for col, w in zip(columns, widths, strict=True)))
+    for i in sorted(long):
+        print(f"  {names[i]}:")
+        for r, col in zip(results, columns, strict=True):
+            print(f"    {r['mesh']}: {col[i]}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -104,11 +104,17 @@ class TreeSampler:
         return None if peak is None else peak.kib
 
     def by_name_mib(self) -> dict[str, float]:
-        """Name -> peak MiB, in the order first seen; a second process of the same name is `name-PID`."""
-        out: dict[str, float] = {}
+        """Name -> peak MiB, names in the order first seen. Of several processes of one name the largest keeps the
+        name and the others are `name-PID`: a short-lived one seen first (a version probe, a wrapper before its
+        exec) must not take the name of the process the figure is about."""
+        largest: dict[str, Peak] = {}
         for peak in self.peaks.values():
-            key = peak.name if peak.name not in out else f"{peak.name}-{peak.pid}"
-            out[key] = round(peak.kib / 1024, 1)
+            if peak.name not in largest or peak.kib > largest[peak.name].kib:
+                largest[peak.name] = peak
+        out = {name: round(peak.kib / 1024, 1) for name, peak in largest.items()}
+        for peak in self.peaks.values():
+            if largest[peak.name] is not peak:
+                out[f"{peak.name}-{peak.pid}"] = round(peak.kib / 1024, 1)
         return out
 
     def total_mib(self) -> float:

@@ -59,8 +59,10 @@ def test_the_sampler_keeps_each_peak_and_the_last_value_of_a_process_that_exited
     (proc / "103").rmdir()
     fake_process(proc, 104, 100, "/bin/etcd", ["etcd"], 2048)  # a second etcd
     sampler.sample()
+    # the larger etcd keeps the name, although seen second (on kwok a 60 MiB kube-apiserver seen first once took
+    # the name of the 4.9 GiB one)
     assert sampler.by_name_mib() == {"pytest": 90.0, "meshscale control-plane up": 50.0, "kube-apiserver": 400.0,
-                                     "etcd": 1.0, "etcd-104": 2.0}
+                                     "etcd": 2.0, "etcd-103": 1.0}
     assert sampler.root_kib() == 90 * 1024
     assert sampler.total_mib() == 543.0
 
@@ -93,7 +95,7 @@ def test_the_sampler_follows_a_real_process_tree() -> None:
             subprocess.run(["kill", str(pid)], check=False)
         parent.kill()
         parent.wait()
-    assert list(names) == ["sleep", f"sleep-{children[0]}"]
+    assert len(children) == 1 and set(names) in ({"sleep", f"sleep-{children[0]}"}, {"sleep", f"sleep-{parent.pid}"})
     assert all(v > 0 for v in names.values())
 
 
