@@ -77,6 +77,25 @@ def test_list_pages_continue_after_the_last_key(store: Store) -> None:
     assert len(exact.entries) == 3 and exact.after is None  # no continue when nothing is left
 
 
+def test_each_page_counts_what_is_left_across_namespaces_and_within_one(store: Store) -> None:
+    """remainingItemCount, now counted rather than sorted out of every later namespace, stays exact."""
+    for ns in ("b", "c"):
+        store.create("namespaces", {"metadata": {"name": ns}})
+    sizes = {"a": 3, "b": 1, "c": 4}
+    for ns, n in sizes.items():
+        for i in range(n):
+            store.create("configmaps", _cm(f"c{i}", ns))
+    for namespace, total in ((None, 8), ("c", 4)):
+        seen, page = 0, store.list_page("configmaps", namespace, None, None, 2)
+        while True:
+            seen += len(page.entries)
+            if page.after is None:
+                break
+            assert page.remaining == total - seen, (namespace, seen)
+            page = store.list_page("configmaps", namespace, None, None, 2, page.after)
+        assert seen == total
+
+
 def _crd(group: str = "w.example.com", schema: Obj | None = None) -> Obj:
     schema = schema or {"type": "object", "properties": {"spec": {"type": "object", "properties": {
         "size": {"type": "integer", "minimum": 1, "default": 1}}}}}
