@@ -198,11 +198,7 @@ class Store:
             yield ns, bucket, names
 
     def _count_after(self, resource: str, namespace: str | None, key: tuple[str, str]) -> int:
-        """remainingItemCount: the later namespaces are counted, not sorted (every page sorted all of them)."""
-        buckets = self._data.get(resource, {})
-        later = sum(len(b) for ns, b in buckets.items() if ns > key[0]) if not namespace else 0
-        same = buckets.get(key[0], {}) if not namespace or namespace == key[0] else {}
-        return later + sum(1 for name in same if name > key[1])
+        return sum(len(names) for _, _, names in self._after(resource, namespace, key))
 
     def object_counts(self) -> dict[str, int]:
         with self._lock:

@@ -78,7 +78,7 @@ def test_list_pages_continue_after_the_last_key(store: Store) -> None:
 
 
 def test_each_page_counts_what_is_left_across_namespaces_and_within_one(store: Store) -> None:
-    """remainingItemCount, now counted rather than sorted out of every later namespace, stays exact."""
+    """remainingItemCount is exact on every page, over several namespaces and within one."""
     for ns in ("b", "c"):
         store.create("namespaces", {"metadata": {"name": ns}})
     sizes = {"a": 3, "b": 1, "c": 4}
