@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sim_api import connection, vm_hwm_gib  # noqa: E402
 
 from pytest_meshscale.data.profiles import load_profile  # noqa: E402
-from pytest_meshscale.sim.agent_switch import agent_default  # noqa: E402
+from pytest_meshscale.sim.agent_switch import agent_on  # noqa: E402
 from pytest_meshscale.sim.process import SimProcess  # noqa: E402
 from pytest_meshscale.sim.store import Store  # noqa: E402
 
@@ -240,7 +240,7 @@ def main() -> int:
         "nodes": profile.node_count,
         "namespaces": len(namespaces),
         "store_creates_per_s": round(store_create_rate(), 1),
-        "data_plane": "agent" if (agent_default() if args.agent is None else args.agent) else "in-process",
+        "data_plane": "agent" if agent_on(args.agent) else "in-process",
     }
     sim = SimProcess(mesh="cilium", scale=args.scale, agent=args.agent)
     t0 = time.monotonic()

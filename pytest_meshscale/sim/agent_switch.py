@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["AGENT_ENV", "agent_default"]
+__all__ = ["AGENT_ENV", "agent_default", "agent_on"]
 
 AGENT_ENV = "MESHSCALE_SIM_AGENT"
-
 
 ON, OFF = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -24,3 +23,8 @@ def agent_default() -> bool:
         return False
     raise ValueError(f"{AGENT_ENV}={value!r} is not understood; accepted: {', '.join(ON)} (the default) or "
                      f"{', '.join(OFF)}")
+
+
+def agent_on(flag: bool | None) -> bool:
+    """--agent / --no-agent when given, else the environment's default."""
+    return agent_default() if flag is None else flag

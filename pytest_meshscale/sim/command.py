@@ -76,7 +76,8 @@ def _say(line: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .embedded_agent import agent_default, start_agent
+    from .agent_switch import agent_on
+    from .embedded_agent import start_agent
     from .server.api import Api
     from .server.bootstrap import seed_store
     from .server.http import ApiServer
@@ -103,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
             raise Stopped(signum)  # do not finish a start-up nobody waits for any more
 
     try:
-        with_agent = agent_default() if args.agent is None else args.agent
+        with_agent = agent_on(args.agent)
     except ValueError as e:
         raise UsageError(f"meshscale sim: {e}") from None
     world = server = agent = None
