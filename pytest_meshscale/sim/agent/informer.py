@@ -6,11 +6,12 @@ No polling: between events the agent sends nothing.
 
 from __future__ import annotations
 
+import http.client
 import json
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from ..control_plane.kubeapi import ApiError
@@ -20,6 +21,7 @@ from .resources import Watched
 __all__ = ["Client", "Informer"]
 
 PAGE = 500
+READ_BYTES = 1 << 16
 WATCH_S = 300  # a watch the server ends after this long is simply resumed
 BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
@@ -119,10 +121,7 @@ class Informer:
     def _watch(self, rv: str) -> str:
         self._conn, resp = self.client.open_watch(self.path, rv, WATCH_S, bookmarks=True)
         try:
-            while not self._stop.is_set():
-                line = resp.readline()
-                if not line:
-                    return rv  # the server ended the watch: resume from the last version seen
+            for line in _lines(resp, self._stop):
                 event = _decode(line.decode())
                 obj, kind = event.get("object") or {}, event.get("type")
                 if kind == "ERROR":
@@ -132,10 +131,25 @@ class Informer:
                 rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
                 if kind != "BOOKMARK":
                     self.mirror.apply(kind, self.watched.resource, obj)
-            return rv
+            return rv  # the server ended the watch (or stop): resume from the last version seen
         finally:
             self._conn.close()
             self._conn = None
+
+
+def _lines(resp: Any, stop: threading.Event) -> Iterator[bytes]:
+    """The event lines of a watch response, read as blocks: an API server writes the events queued for a watch
+    as one chunk, and reading them line by line through http.client cost the agent more than decoding them."""
+    rest = b""
+    while not stop.is_set():
+        try:
+            block = resp.read1(READ_BYTES)
+        except http.client.IncompleteRead:  # the server went away mid-stream: resumed (or retried) like an end
+            return
+        if not block:
+            return
+        *lines, rest = (rest + block).split(b"\n") if rest else block.split(b"\n")
+        yield from (line for line in lines if line)
 
 
 def wait_synced(informers: list[Informer], timeout: float) -> list[str]:

@@ -115,6 +115,15 @@ class StoreWatch:
         if event[0] > self._floor:
             self._queue.put(event)
 
+    def next_queued(self) -> Event | None:
+        """The next event if one is queued already, else None (never waits)."""
+        if self.closed:
+            return None
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
     def next(self, timeout: float | None = None) -> Event | None:
         """The next event, or None after timeout seconds (or once closed)."""
         if self.closed:

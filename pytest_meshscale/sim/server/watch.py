@@ -26,6 +26,7 @@ from .tables import table, wants_table
 __all__ = ["BOOKMARK_EVERY_S", "watch_stream"]
 
 BOOKMARK_EVERY_S = 60.0  # kube-apiserver's bookmarkFrequency
+CHUNK_EVENTS = 100  # at most this many queued events in one chunk (about 200 KB of pods)
 
 
 def _line(kind: str, obj: Any) -> bytes:
@@ -106,18 +107,27 @@ def watch_stream(
                     # the newest version this watch has passed on: a resume from it misses nothing
                     yield _line("BOOKMARK", _bookmark(kind, gv, last_rv))
                 event = w.next(max(0.0, min(left, 1.0, next_bookmark - time.monotonic())))
-                initial_left -= 1 if event is not None and initial_left > 0 else 0
                 if event is None:
                     yield b""  # idle: lets the HTTP layer notice a client that went away
                     continue
-                rv, stored_type, _, obj, previous = event
-                last_rv = max(last_rv, rv)
-                etype = _as_seen(stored_type, match(obj), previous is not None and match(previous))
-                if etype is None:
-                    continue
-                out = obj if obj.get("apiVersion") == gv else {**obj, "apiVersion": gv}
-                metrics.events_sent(1)
-                yield _line(etype, table(kind.resource, [out], str(rv)) if as_table else out)
+                # kube-apiserver flushes a watch only when no event is queued behind the one it wrote
+                # (handlers/watch.go: `if len(ch) == 0 { flusher.Flush() }`): what is queued goes out as one
+                # chunk, not one TLS record and one wake-up of the client per event. The initial-events-end
+                # bookmark still follows the last initial event at once.
+                lines: list[bytes] = []
+                while event is not None:
+                    initial_left -= 1 if initial_left > 0 else 0
+                    rv, stored_type, _, obj, previous = event
+                    last_rv = max(last_rv, rv)
+                    etype = _as_seen(stored_type, match(obj), previous is not None and match(previous))
+                    if etype is not None:
+                        out = obj if obj.get("apiVersion") == gv else {**obj, "apiVersion": gv}
+                        lines.append(_line(etype, table(kind.resource, [out], str(rv)) if as_table else out))
+                    more = len(lines) < CHUNK_EVENTS and initial_left != 0
+                    event = w.next_queued() if more else None
+                if lines:
+                    metrics.events_sent(len(lines))
+                    yield b"".join(lines)
         finally:
             w.close()
             metrics.watch(kind.resource, -1)
