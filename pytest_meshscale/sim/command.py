@@ -22,6 +22,7 @@ from types import FrameType
 
 from ..model import Profile, ProfileError
 from .faults import FaultError, parse_faults
+from .heap import tune_gc
 from .lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, remove, watch_parent
 from .runtime import PodRuntime
 from .server.auth import Authorizer, TokenFileError, load_token_file
@@ -113,6 +114,7 @@ def _run(args: argparse.Namespace) -> int:
             signal.signal(sig, on_signal)
         if args.parent_pid is not None:
             watch_parent(args.parent_pid, args.remove_on_exit, _say, EXIT_GRACE_S)
+        tune_gc()
         store = Store()
         seed_store(store)
         world = build_world(store, args.mesh, profile, faults, args.seed, agent=with_agent)

@@ -29,6 +29,7 @@ from ... import progress
 from ...model import ProfileError
 from ..agent import Agent, AgentError
 from ..faults import FAULT_NAMES, FaultError, Faults, parse_faults
+from ..heap import tune_gc
 from ..lifetime import OneLineParser, Stopped, UsageError, kubeconfig_problem, remove, watch_parent
 from ..meshes import MESHES, SIM_MESHES
 from . import admission, aggregated, pins
@@ -153,6 +154,7 @@ def _up(args: argparse.Namespace) -> int:
     run_dir = Path(tempfile.mkdtemp(prefix="meshscale-cp-", dir=args.remove_on_exit))
     plane, agent = None, None
     try:
+        tune_gc()
         binaries = resolve_binaries(args.bin_dir, _say)
         plane = ControlPlane(args.mesh, profile, binaries, run_dir, args.crds, _say, faults)
         t = plane.start(args.timeout)
