@@ -128,3 +128,22 @@ def test_request_counters_read_alike_from_kube_apiserver_and_from_the_sim() -> N
                 ("get", "nonresource", "/metrics", "200"): 2}
     assert dict(request_counts(REAL)) == expected
     assert dict(request_counts(SIM)) == expected
+
+
+def test_the_side_by_side_summary_lists_long_cells_under_the_table(monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import full_scale
+
+    rows = {
+        "cilium": [("fleet ready, s", 914.7), ("WATCH by resource", "pods 1000, " * 30), ("tests", "5 passed")],
+        "istio-ambient": [("fleet ready, s", 898.0), ("WATCH by resource", "pods 2"), ("tests", "5 passed")],
+    }
+    monkeypatch.setattr(full_scale, "summary_rows", lambda r: rows[r["mesh"]])
+    full_scale.print_summary([{"mesh": "cilium"}, {"mesh": "istio-ambient"}], "full", "kwok")
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("=== kwok: scale suite at --scale full")
+    table = out[2:5]
+    assert table[0].split() == ["figure", "cilium", "istio-ambient"]
+    assert table[1].split()[-2:] == ["914.7", "898.0"] and table[2].endswith("5 passed       5 passed"), table
+    assert max(len(line) for line in table) < 100, "a long cell widened the table"
+    assert out[5:] == ["  WATCH by resource:", f"    cilium: {rows['cilium'][1][1]}", "    istio-ambient: pods 2"]
