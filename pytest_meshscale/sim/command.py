@@ -123,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
         server.start()
         world.start()
         if with_agent:
-            agent = start_agent(server, store, args.mesh, profile, faults, args.seed, _say)
+            agent = start_agent(server, world, _say)
         write_kubeconfig(
             args.kubeconfig,
             server.url,

@@ -5,36 +5,66 @@ ordinary client of the kwok backend (control_plane/kubeapi.Api), plays the mesh'
 for, ends Job pods through the API, and its runtime (the images over its Mirror) answers the API server's pod
 proxy, logs and metrics.k8s.io in-process, where kube-apiserver reaches it through the egress CONNECT.
 
-Two inputs stay in-process, both as the Store has them (the Mirror could only lag behind):
-- the API write totals of the perf model: the sim's /metrics does not count its controllers' writes, which go to
-  the Store directly (kube-controller-manager's go through kube-apiserver's counter);
-- the mesh's admission (a sidecar injector) runs in the Store's create as before: the sim calls no webhooks.
+The mesh's admission (a sidecar injector: the model's `admitted` resources) is the agent's once it runs: the sim
+sends each such create to the agent as an AdmissionReview and applies the JSONPatch it answers, what
+kube-apiserver does with the webhook the agent serves on kwok (in-process where kube-apiserver goes through the
+egress CONNECT). The mesh's own install, before the agent starts, is admitted by the model over the Store.
 
-    agent = start_agent(server, store, "cilium", profile, faults, seed, log)   # after world.start()
+One input stays in-process: the API write totals of the perf model, read from the Store's counters (the sim's
+/metrics does not count its controllers' writes, which go to the Store directly; kube-controller-manager's go
+through kube-apiserver's counter).
+
+    agent = start_agent(server, world, log)   # after world.start()
     ...
     agent.stop()
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import uuid
 from collections.abc import Callable
 
-from ..model import Profile
 from .agent import Agent
+from .agent.admission import review_response
 from .agent_switch import AGENT_ENV, agent_default
 from .control_plane.kubeapi import Api as Client
-from .faults import Faults
 from .server.http import ApiServer
-from .store import Store
+from .server.patch import json_patch
+from .store import Obj
+from .world import World
 
 __all__ = ["AGENT_ENV", "agent_default", "start_agent"]
 
-def start_agent(server: ApiServer, store: Store, mesh: str, profile: Profile, faults: Faults, seed: int,
-                log: Callable[[str], None], timeout: float = 60.0) -> Agent:
-    """Start the agent on `server` (listening, its world started) and make the server's pods answered by it."""
+def start_agent(server: ApiServer, world: World, log: Callable[[str], None], timeout: float = 60.0) -> Agent:
+    """Start the agent on `server` (listening, `world` started); the server's pods are then answered by it, and
+    the mesh's admission too."""
     client = Client.with_token(server.port, server.tls.ca_pem.decode(), server.api.auth.agent_token)
-    agent = Agent(client, mesh, profile, faults, log, seed)
+    agent = Agent(client, world.mesh, world.profile, world.faults, log, world.seed)
+    store = world.store
     agent.mirror.writes = lambda: dict(store.write_counts)
     agent.start(timeout)
     server.api.serve_pods(agent.runtime)
+    admitted = agent.runtime.dataplane.model.admitted
+    if admitted:
+        world.admission_by(lambda resource, obj: _webhook(agent, admitted, resource, obj))
     return agent
+
+
+def _webhook(agent: Agent, admitted: tuple[str, ...], resource: str, obj: Obj) -> None:
+    """A create of `resource` through the agent's mutating webhook, as kube-apiserver calls it on kwok (the rules
+    of control_plane/admission.py: CREATE of the `admitted` resources): the review's patch applied to `obj`."""
+    if resource not in admitted:
+        return
+    name, _, group = resource.partition(".")
+    meta = obj.get("metadata") or {}
+    request = {"uid": str(uuid.uuid4()), "operation": "CREATE", "namespace": meta.get("namespace", ""),
+               "resource": {"group": group, "version": str(obj.get("apiVersion", "v1")).rpartition("/")[2],
+                            "resource": name}, "object": obj}
+    response = review_response({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request},
+                               agent.admit)["response"]
+    if response.get("patch"):
+        patched = json_patch(obj, json.loads(base64.b64decode(response["patch"])))
+        for key in ("metadata", "spec"):  # replaced, never changed in place: they may be the caller's (Store)
+            obj[key] = patched[key]

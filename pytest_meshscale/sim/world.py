@@ -7,13 +7,15 @@ the KWOK-like controllers and the runtime that plays the pods' images. It only w
     world.stop()
 
 With `agent=True` (meshscale sim up --agent) the world keeps only what a real control plane's own parts do
-(the KWOK-like controllers, the mesh's install and admission, and the in-cluster controllers of a mesh the agent
-cannot play): the data-plane agent, started over HTTP once the API server listens (sim/embedded_agent.py),
-runs the images, ends Job pods and plays the mesh controllers it has writers for, as on kwok.
+(the KWOK-like controllers, the mesh's install, and the in-cluster controllers of a mesh the agent cannot play):
+the data-plane agent, started over HTTP once the API server listens (sim/embedded_agent.py), runs the images,
+ends Job pods, plays the mesh controllers it has writers for and, from then on, answers the mesh's admission
+(`admission_by`), as on kwok.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..model import Profile
@@ -22,7 +24,7 @@ from .controllers import Controllers, Timing, load_timing, node_objects
 from .faults import Faults
 from .meshes import MESHES, SimContext, SimMesh, sim_mesh
 from .runtime import NullRuntime, PodRuntime
-from .store import Store
+from .store import Obj, Store
 
 __all__ = ["MESHES", "World", "build_world"]
 
@@ -45,6 +47,7 @@ class World:
     controllers: Controllers
     agent: bool = False  # the data plane and the mesh's writers are the agent's (embedded_agent.py)
     _started: bool = field(default=False, init=False)
+    _admission: Callable[[str, Obj], None] | None = field(default=None, init=False)  # its hook in the Store
 
     def start(self, wait_s: float = 60.0) -> None:
         """Create nodes and components, start the controllers, and wait (at most wait_s) until the
@@ -64,12 +67,22 @@ class World:
         """kube-system basics, then the mesh's objects and its in-cluster controllers."""
         model, ctx = sim_mesh(self.mesh), SimContext(self.profile, self.faults, self.seed)
         install_kube_system(self.store)
-        self.store.admission.append(lambda resource, obj: model.admit(self.store, resource, obj, ctx))
+        self._admission = lambda resource, obj: model.admit(self.store, resource, obj, ctx)
+        self.store.admission.append(self._admission)
         model.install(self.store, ctx)
         if self.agent and agent_writes(model):
             return  # the agent plays them through the API
         for c in model.controllers(self.store, ctx):
             self.controllers.extend(c.name, c.route, c.reconcile, c.resources)
+
+    def admission_by(self, webhook: Callable[[str, Obj], None]) -> None:
+        """From now on the mesh's admission is `webhook` (the agent's), no longer the model over the Store."""
+        hooks = self.store.admission
+        if self._admission in hooks:
+            hooks[hooks.index(self._admission)] = webhook
+        else:
+            hooks.append(webhook)
+        self._admission = webhook
 
     def settle(self, timeout: float = 30.0) -> bool:
         """Wait until the controllers have nothing left to do (tests, timing script)."""

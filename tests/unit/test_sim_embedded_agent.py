@@ -35,7 +35,7 @@ class Sim:
         self.world: World = build_world(self.store, mesh, profile, faults, agent=True)
         self.server = ApiServer(Api(self.store, self.world.runtime, Authorizer("admin"), faults)).start()
         self.world.start()
-        self.agent: Agent = start_agent(self.server, self.store, mesh, profile, faults, 0, lambda line: None)
+        self.agent: Agent = start_agent(self.server, self.world, lambda line: None)
         self.client = Client.with_token(self.server.port, self.server.tls.ca_pem.decode(), "admin")
 
     def stop(self) -> None:
@@ -143,3 +143,30 @@ def test_an_unknown_agent_setting_names_what_is_accepted(monkeypatch: pytest.Mon
     monkeypatch.setenv(AGENT_ENV, "maybe")
     with pytest.raises(ValueError, match=r"MESHSCALE_SIM_AGENT='maybe' is not understood; accepted: 1, true"):
         agent_default()
+
+
+def test_a_sidecar_is_injected_by_the_agents_admission_as_on_kwok() -> None:
+    """The sim sends the create to the agent as an AdmissionReview (kwok: the agent's webhook) and applies its
+    patch; the model over the Store no longer admits anything."""
+    from pytest_meshscale.sim.meshes.istio_sidecar.injector import NS_LABEL, injected
+
+    sim = Sim("istio-sidecar", Faults())
+    try:
+        calls: list[str] = []
+        admit = sim.agent.admit
+
+        def spy(resource: str, obj: dict[str, Any]) -> None:
+            calls.append(resource)
+            admit(resource, obj)
+
+        sim.agent.admit = spy  # type: ignore[method-assign]
+        sim.client.create({"apiVersion": "v1", "kind": "Namespace",
+                           "metadata": {"name": NS, "labels": {NS_LABEL: "enabled"}}})
+        # the injector reads the namespace's label from the agent's Mirror, as the agent's webhook does on kwok
+        _until("the agent sees the namespace", lambda: sim.agent.mirror.try_get("namespaces", None, NS))
+        sim.client.create(sim.pod("app", "fortio/fortio:1.69.0"))
+        assert calls == ["pods"]
+        assert injected(sim.store.get("pods", NS, "app"))
+        assert len(sim.store.admission) == 1  # the agent's hook replaced the model's
+    finally:
+        sim.stop()

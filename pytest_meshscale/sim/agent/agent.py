@@ -124,10 +124,13 @@ class Agent:
     def serve_admission(self, target: str, cert: Path, key: Path) -> AdmissionEndpoint:
         """Answer the API server's CONNECTs to `target` (the admission webhook's endpoint) with the mesh's admission
         (SimMesh.admit over the Mirror), over TLS with `cert`/`key`."""
-        model, mirror, ctx = self.runtime.dataplane.model, self.mirror, self.context
-        endpoint = AdmissionEndpoint(lambda resource, obj: model.admit(mirror, resource, obj, ctx), cert, key)  # type: ignore[arg-type]
+        endpoint = AdmissionEndpoint(self.admit, cert, key)
         self.admission = (target, endpoint)
         return endpoint
+
+    def admit(self, resource: str, obj: dict[str, Any]) -> None:
+        """The mesh's admission (SimMesh.admit) of a create of `resource`, over the Mirror: changes `obj`."""
+        self.runtime.dataplane.model.admit(self.mirror, resource, obj, self.context)  # type: ignore[arg-type]
 
     # ---- the API server's connections to pods ----------------------------------------------------------
     def connect(self, target: str, conn: socket.socket) -> None:
