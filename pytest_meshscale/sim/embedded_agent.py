@@ -10,9 +10,9 @@ sends each such create to the agent as an AdmissionReview and applies the JSONPa
 kube-apiserver does with the webhook the agent serves on kwok (in-process where kube-apiserver goes through the
 egress CONNECT). The mesh's own install, before the agent starts, is admitted by the model over the Store.
 
-One input stays in-process: the API write totals of the perf model, read from the Store's counters (the sim's
-/metrics does not count its controllers' writes, which go to the Store directly; kube-controller-manager's go
-through kube-apiserver's counter).
+The perf model's API write totals come from the sim's /metrics as on kwok from kube-apiserver's (agent/writes.py):
+there, `meshscale_sim_store_writes_total` counts every write to the Store, its controllers' included, which go to
+the Store directly (kube-controller-manager's are requests in kube-apiserver's counter).
 
     agent = start_agent(server, world, log)   # after world.start()
     ...
@@ -42,8 +42,6 @@ def start_agent(server: ApiServer, world: World, log: Callable[[str], None], tim
     the mesh's admission too."""
     client = Client.with_token(server.port, server.tls.ca_pem.decode(), server.api.auth.agent_token)
     agent = Agent(client, world.mesh, world.profile, world.faults, log, world.seed)
-    store = world.store
-    agent.mirror.writes = lambda: dict(store.write_counts)
     agent.start(timeout)
     server.api.serve_pods(agent.runtime)
     admitted = agent.runtime.dataplane.model.admitted

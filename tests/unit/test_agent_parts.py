@@ -124,3 +124,14 @@ def test_api_writes_are_the_api_servers_successful_churn_writes_read_at_most_eve
     assert mirror.write_counts == {}
     mirror.writes = writes.counts
     assert sum(mirror.write_counts.values()) == 14 + 7 + 1
+
+
+def test_on_the_embedded_sim_the_api_writes_are_its_stores_whole_count():
+    """The sim's controllers write to its Store directly: its apiserver_request_total lacks them, its store counter
+    has them, and that is what the agent reads there."""
+    from pytest_meshscale.sim.agent.writes import parse_writes
+
+    sim_text = METRICS_TEXT + ('meshscale_sim_store_writes_total{verb="create"} 5000\n'
+                               'meshscale_sim_store_writes_total{verb="delete"} 40\n'
+                               'meshscale_sim_store_writes_total{verb="update"} 900\n')
+    assert parse_writes(sim_text) == {"create": 5000, "update": 900, "delete": 40}

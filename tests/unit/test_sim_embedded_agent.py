@@ -128,6 +128,16 @@ def test_the_agents_requests_are_not_in_the_sims_request_metrics(sim: Sim) -> No
     assert 'resource="pods",' not in text  # the agent listed and watched pods; nobody else asked for them
 
 
+def test_the_agents_churn_input_is_the_stores_write_count_read_through_metrics(sim: Sim) -> None:
+    """As on kwok, where it reads kube-apiserver's counter: through the API server's /metrics, not the Store."""
+    from pytest_meshscale.sim.agent.writes import ApiWrites
+
+    sim.store.create("configmaps", {"metadata": {"name": "churn", "namespace": NS}})  # a write by nobody's request
+    fresh = ApiWrites(lambda: sim.agent.client.get_text("/metrics")).counts()
+    assert fresh == sim.store.write_counts and fresh["create"] > 0
+    assert isinstance(getattr(sim.agent.mirror.writes, "__self__", None), ApiWrites)  # not a read of the Store
+
+
 @pytest.mark.parametrize(("value", "on"), [(None, True), ("", True), ("1", True), ("Yes", True), ("0", False),
                                            ("off", False)])
 def test_the_agent_is_the_default_and_the_env_can_turn_it_off(monkeypatch: pytest.MonkeyPatch, value: str | None,

@@ -1,8 +1,10 @@
 """API writes per second, an input of the performance model (istiod's and the Cilium agents' CPU grow with churn,
-latency too): on the embedded sim it is the Store's own count of creates, updates and deletes; on a real control
-plane the agent reads the same from kube-apiserver's counter `apiserver_request_total` (its `/metrics`), successful
-writes only, without what no mesh control plane reacts to (Leases renewed by KWOK for every node, Events, access
-and token reviews). Read lazily, at most every TTL_S: only while the model asks (a fortio run, a metrics read).
+latency too), read from the API server's `/metrics`: on a real control plane kube-apiserver's counter
+`apiserver_request_total`, successful writes only, without what no mesh control plane reacts to (Leases renewed by
+KWOK for every node, Events, access and token reviews); on the embedded sim its `meshscale_sim_store_writes_total`,
+the Store's own count of creates, updates and deletes (its controllers write to the Store directly, so its
+apiserver_request_total lacks them). Read lazily, at most every TTL_S: only while the model asks (a fortio run, a
+metrics read).
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ VERBS = {"POST": "create", "PUT": "update", "PATCH": "update", "APPLY": "update"
          "DELETECOLLECTION": "delete"}
 NOT_CHURN = frozenset({"leases", "events", "tokenreviews", "subjectaccessreviews", "selfsubjectaccessreviews",
                        "selfsubjectrulesreviews", "localsubjectaccessreviews"})
+_SIM_STORE = re.compile(r'^meshscale_sim_store_writes_total\{verb="(?P<verb>\w+)"\}\s+(?P<value>\S+)', re.M)
 _SAMPLE = re.compile(r"^apiserver_request_total\{(?P<labels>[^}]*)\}\s+(?P<value>\S+)", re.M)
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
 
 
 def parse_writes(text: str) -> dict[str, int]:
-    """create/update/delete totals from the Prometheus text of kube-apiserver's /metrics."""
+    """create/update/delete totals from the Prometheus text of kube-apiserver's /metrics (or the embedded sim's)."""
     counts = {"create": 0, "update": 0, "delete": 0}
+    store = {m.group("verb"): int(float(m.group("value"))) for m in _SIM_STORE.finditer(text)}
+    if store:
+        return {**counts, **{k: v for k, v in store.items() if k in counts}}
     for sample in _SAMPLE.finditer(text):
         labels = dict(_LABEL.findall(sample.group("labels")))
         kind = VERBS.get(labels.get("verb", ""))

@@ -87,7 +87,8 @@ class Api:
         p = req.path.rstrip("/")
         if p == "/metrics":
             authorize_path(self.auth, req.who, "get", "/metrics")
-            return Response(200, self.metrics.render(self.store.object_counts()).encode(), "text/plain; version=0.0.4")
+            text = self.metrics.render(self.store.object_counts(), dict(self.store.write_counts))
+            return Response(200, text.encode(), "text/plain; version=0.0.4")
         kinds = self.store.kinds.all()  # the built-in kinds and the CRDs established so far
         simple: dict[str, Callable[[], Any]] = {
             "/version": discovery.version_info,

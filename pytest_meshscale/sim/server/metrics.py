@@ -41,7 +41,10 @@ class Metrics:
         with self._lock:
             return sum(n for (v, _, _, _, c), n in self.requests.items() if verb in (None, v) and code in (None, c))
 
-    def render(self, objects: Mapping[str, int]) -> str:
+    def render(self, objects: Mapping[str, int], store_writes: Mapping[str, int]) -> str:
+        """`store_writes`: every write to the sim's Store by verb (create/update/delete), its controllers' included,
+        which go to the Store directly and are not in apiserver_request_total (on kube-apiserver the
+        controllers' writes are requests like any other). The data-plane agent reads its churn from it."""
         names = ("verb", "group", "resource", "subresource", "code")
         out = [
             "# HELP apiserver_request_total Requests served by the meshscale simulated API server.",
@@ -64,5 +67,7 @@ class Metrics:
             ]
         out += ["# TYPE apiserver_storage_objects gauge"]
         out += [f'apiserver_storage_objects{{resource="{r}"}} {n}' for r, n in sorted(objects.items())]
+        out += ["# TYPE meshscale_sim_store_writes_total counter"]
+        out += [f'meshscale_sim_store_writes_total{{verb="{v}"}} {n}' for v, n in sorted(store_writes.items())]
         out += ["# TYPE meshscale_sim_info gauge", 'meshscale_sim_info{simulated="true"} 1']
         return "\n".join(out) + "\n"
