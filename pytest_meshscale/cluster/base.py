@@ -5,7 +5,7 @@ Every object the run creates carries RUN_LABEL=<run id>, so teardown deletes exa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -86,6 +86,11 @@ class Cluster(Protocol):
     def list(
         self, api_version: str, kind: str, namespace: str | None = None, labels: str | None = None
     ) -> list[Manifest]: ...
+
+    def each(
+        self, api_version: str, kind: str, namespace: str | None = None, labels: str | None = None
+    ) -> Iterator[Manifest]:
+        """What list() returns, one page (500 objects) in memory at a time: for lists of every pod at 50,000."""
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None: ...
 

@@ -6,7 +6,7 @@ kube.py gives it a transport built from the official client; tests can give it a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .api import Api
@@ -17,7 +17,7 @@ from .ratelimit import RateLimit
 from .readiness import DeploymentsReady, FirstMatch
 from .resources import Discovery, Resource
 from .teardown import delete_run_objects
-from .watching import list_all, watch_until
+from .watching import list_all, pages, watch_until
 
 __all__ = ["ApiCluster"]
 
@@ -55,6 +55,12 @@ class ApiCluster:
         self, api_version: str, kind: str, namespace: str | None = None, labels: str | None = None
     ) -> list[Manifest]:
         return list_all(self.api, self._res(api_version, kind), namespace, labels)[0]
+
+    def each(
+        self, api_version: str, kind: str, namespace: str | None = None, labels: str | None = None
+    ) -> Iterator[Manifest]:
+        for page, _ in pages(self.api, self._res(api_version, kind), namespace, labels):
+            yield from page
 
     def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
         """Delete one object; already gone is fine."""

@@ -19,7 +19,7 @@ from .errors import Target
 from .resources import Resource
 from .retry import TransientError
 
-__all__ = ["WatchHandler", "iter_events", "list_all", "watch_until"]
+__all__ = ["WatchHandler", "iter_events", "list_all", "pages", "watch_until"]
 
 PAGE = 500  # paged lists keep one response (and the server's work per request) bounded
 MAX_WATCH_S = 300  # server-side timeout of one watch request; the loop simply re-opens it
@@ -44,6 +44,28 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
         yield json.loads(buffer)
 
 
+def pages(
+    api: Api,
+    res: Resource,
+    namespace: str | None = None,
+    labels: str | None = None,
+    fields: str | None = None,
+) -> Iterator[tuple[list[Manifest], str]]:
+    """Each page of the matching objects (items get apiVersion/kind back) with the list's resourceVersion, fetched
+    as the caller goes on: only one page is held at a time."""
+    target = Target("list", res.kind, namespace)
+    token: str | None = None
+    while True:
+        query = {"labelSelector": labels, "fieldSelector": fields, "limit": PAGE, "continue": token}
+        doc = api.call(target, "GET", res.path(namespace), query=query).json()
+        meta = doc.get("metadata") or {}
+        yield [{"apiVersion": res.api_version, "kind": res.kind, **i} for i in doc.get("items") or []], str(
+            meta.get("resourceVersion", ""))
+        token = meta.get("continue") or None
+        if not token:
+            return
+
+
 def list_all(
     api: Api,
     res: Resource,
@@ -51,18 +73,13 @@ def list_all(
     labels: str | None = None,
     fields: str | None = None,
 ) -> tuple[list[Manifest], str]:
-    """Every matching object (paged) and the list's resourceVersion; items get apiVersion/kind back."""
-    target = Target("list", res.kind, namespace)
+    """Every matching object (paged) and the list's resourceVersion."""
     items: list[Manifest] = []
-    token: str | None = None
-    while True:
-        query = {"labelSelector": labels, "fieldSelector": fields, "limit": PAGE, "continue": token}
-        doc = api.call(target, "GET", res.path(namespace), query=query).json()
-        items += [{"apiVersion": res.api_version, "kind": res.kind, **i} for i in doc.get("items") or []]
-        meta = doc.get("metadata") or {}
-        token = meta.get("continue") or None
-        if not token:
-            return items, str(meta.get("resourceVersion", ""))
+    rv = ""
+    for page, page_rv in pages(api, res, namespace, labels, fields):
+        items += page
+        rv = page_rv
+    return items, rv
 
 
 @dataclass
