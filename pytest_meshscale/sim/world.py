@@ -76,12 +76,11 @@ class World:
             self.controllers.extend(c.name, c.route, c.reconcile, c.resources)
 
     def admission_by(self, webhook: Callable[[str, Obj], None]) -> None:
-        """From now on the mesh's admission is `webhook` (the agent's), no longer the model over the Store."""
+        """From now on the mesh's admission is `webhook` (the agent's), no longer the model over the Store. After
+        start(): it takes the place of the hook the install put there (before it, start() would add the model's too)."""
+        assert self._admission is not None, "admission_by() before start()"
         hooks = self.store.admission
-        if self._admission in hooks:
-            hooks[hooks.index(self._admission)] = webhook
-        else:
-            hooks.append(webhook)
+        hooks[hooks.index(self._admission)] = webhook
         self._admission = webhook
 
     def settle(self, timeout: float = 30.0) -> bool:
