@@ -236,3 +236,21 @@ def test_free_ports_for_children_are_outside_the_ephemeral_range_and_skip_busy_o
     with socket.create_server(("127.0.0.1", first)):  # that port is now taken: the same choices skip it
         again = processes.free_port(random.Random(7))
     assert again != first and not low <= again <= high
+
+
+def test_one_control_planes_ports_are_all_different() -> None:
+    """Two components on one port fail at start-up: a choice already made is held, so the same choice again is
+    skipped (here the chooser names every port twice in a row)."""
+    import random
+
+    from pytest_meshscale.sim.control_plane import processes
+
+    class Twice(random.Random):
+        calls = 0
+
+        def choice(self, seq):  # type: ignore[no-untyped-def, override]
+            Twice.calls += 1
+            return seq[Twice.calls // 2 * 97]
+
+    ports = processes.free_ports(6, Twice())
+    assert len(set(ports)) == 6, ports

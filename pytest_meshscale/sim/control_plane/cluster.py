@@ -26,7 +26,7 @@ from .kubeapi import Api
 from .objects import crds, mesh_objects, node_manifests
 from .pki import Pki, make_pki, write_kubeconfig
 from .populate import Populate
-from .processes import Supervisor, free_port, http_ok
+from .processes import Supervisor, free_ports, http_ok
 from .slow_etcd import SlowEtcd
 
 __all__ = ["ControlPlane", "Timings"]
@@ -97,7 +97,7 @@ class ControlPlane:
         for line in crd_lines:
             self.progress(f"CRDs: {line}")
         self.pki = pki = make_pki(self.run_dir / "pki")
-        ports = flags.Ports(*(free_port() for _ in range(6)))
+        ports = flags.Ports(*free_ports(6))
         nodes = node_manifests(self.profile)
         kubelets = {f"{a['address']}:{ports.kwok}" for n in nodes for a in n["status"]["addresses"]
                     if a["type"] == "InternalIP"}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..child import terminate
 
-__all__ = ["Child", "ComponentError", "Supervisor", "free_port", "http_ok"]
+__all__ = ["Child", "ComponentError", "Supervisor", "free_port", "free_ports", "http_ok"]
 
 # prctl(PR_SET_PDEATHSIG=1, SIGKILL=9); then exit if the parent is already gone (the race before prctl).
 _WRAPPER = ("import ctypes,os,sys\n"
@@ -49,26 +49,46 @@ def _ephemeral() -> tuple[int, int]:
     return low, high
 
 
-def free_port(rng: random.Random | None = None) -> int:
-    """A free loopback port for a child to bind a moment later, chosen OUTSIDE the kernel's ephemeral range:
-    a port the kernel hands out for `bind(0)` is also what it gives any outgoing connection, so between our
-    check and the child's bind another process's connection could take it ("bind: address already in use",
-    seen under `pytest -n 2` with two control planes starting). Ports below that range are never given out
-    unasked; two runs picking the same one at once is a 1-in-10,000 chance per port, and the check still runs."""
+def _bound_port(rng: random.Random | None = None) -> socket.socket:
+    """A loopback socket bound to a free port chosen OUTSIDE the kernel's ephemeral range: a port the kernel hands
+    out for `bind(0)` is also what it gives any outgoing connection, so between our check and the child's bind
+    another process's connection could take it ("bind: address already in use", seen under `pytest -n 2` with two
+    control planes starting). Ports below that range are never given out unasked; two runs picking the same one at
+    once is a 1-in-10,000 chance per port, and the bind still checks it."""
     rng = rng or random.SystemRandom()
     low, high = _ephemeral()
     pool = range(max(1024, low - BELOW_EPHEMERAL), low) if low > 2048 else range(high + 1, 65536)
     for _ in range(100):
-        port = rng.choice(pool)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # that whole range busy: the kernel's choice
-        s.bind(("127.0.0.1", 0))
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", rng.choice(pool)))
+        except OSError:
+            s.close()
+            continue
+        return s
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # that whole range busy: the kernel's choice
+    s.bind(("127.0.0.1", 0))
+    return s
+
+
+def free_port(rng: random.Random | None = None) -> int:
+    """A free loopback port for a child to bind a moment later (see _bound_port)."""
+    with _bound_port(rng) as s:
         return int(s.getsockname()[1])
+
+
+def free_ports(n: int, rng: random.Random | None = None) -> list[int]:
+    """n different free ports for one control plane's children. Each stays bound until all are chosen: six
+    independent choices from 10,000 ports repeat one in about 670 starts, and a repeat is two components on one
+    port (CI: etcd "bind: address already in use" at start-up)."""
+    held: list[socket.socket] = []
+    try:
+        while len(held) < n:
+            held.append(_bound_port(rng))
+        return [int(s.getsockname()[1]) for s in held]
+    finally:
+        for s in held:
+            s.close()
 
 
 def http_ok(url: str, context: ssl.SSLContext | None = None, timeout: float = 2.0) -> bool:
